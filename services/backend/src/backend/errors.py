@@ -1,0 +1,74 @@
+"""One JSON error shape for every non-2xx answer: ``{"error": {...}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+_REASONS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_payload(
+    status: int, message: str, request_id: str | None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status": status,
+        "code": _REASONS.get(status, "error"),
+        "message": message,
+        "request_id": request_id,
+    }
+    body.update(extra)
+    return {"error": body}
+
+
+def _request_id(request: Request) -> str | None:
+    value = request.scope.get("state", {}).get("request_id")
+    return value if isinstance(value, str) else None
+
+
+def install(app: FastAPI) -> None:
+    """Replace FastAPI's ``{"detail": ...}`` bodies with the project's error shape."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"no route for {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return JSONResponse(
+            error_payload(exc.status_code, message, _request_id(request)),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]),
+                "message": error["msg"],
+            }
+            for error in exc.errors()
+        ]
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        return JSONResponse(
+            error_payload(422, f"invalid request: {summary}", _request_id(request), fields=fields),
+            status_code=422,
+        )

@@ -1,0 +1,158 @@
+"""Pure ASGI middleware: request context and logs, body limit, and fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.errors import error_payload
+from backend.state import RuntimeState
+
+log = logging.getLogger("backend.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Probes, metrics and the drills themselves must stay truthful while a drill runs.
+FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults")
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    raw = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(raw)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})
+
+
+class RequestContext:
+    """Request id, ``X-Build-SHA``, drain-time ``Connection: close`` and one access-log line."""
+
+    def __init__(self, app: ASGIApp, state: RuntimeState, build_sha: str | None) -> None:
+        self.app = app
+        self.state = state
+        self.sha_header = (build_sha or "unknown").encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-build-sha", self.sha_header))
+                headers.append((b"x-request-id", request_id.encode()))
+                if self.state.lifecycle.draining:
+                    # Keep-alive clients reconnect, and land on a pod that is not leaving.
+                    headers.append((b"connection", b"close"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": getattr(route, "path", None),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                },
+            )
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class BodyLimit:
+    """Answer 413 for bodies above ``max_bytes``, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = scope.get("state", {}).get("request_id")
+        message = f"request body exceeds {self.max_bytes} bytes"
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _send_json(send, 413, error_payload(413, message, request_id))
+            return
+        received = 0
+        started = False
+        rejected = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, rejected
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > self.max_bytes and not started:
+                    # Answer now: the framework may turn our exception into a 400
+                    # while parsing, so its own response is dropped below.
+                    rejected = True
+                    await _send_json(send, 413, error_payload(413, message, request_id))
+                    raise _BodyTooLargeError
+            return msg
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if rejected:
+                return
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        with contextlib.suppress(_BodyTooLargeError):
+            await self.app(scope, limited_receive, tracking_send)
+
+
+class FaultInjection:
+    """Added latency and injected 500s on application routes only, never on probes."""
+
+    def __init__(self, app: ASGIApp, state: RuntimeState, rng: random.Random | None = None) -> None:
+        self.app = app
+        self.state = state
+        self.rng = rng or random.Random()  # noqa: S311 - drills need no cryptographic randomness
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(FAULT_EXEMPT):
+            await self.app(scope, receive, send)
+            return
+        faults = self.state.faults
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if faults.error_rate and self.rng.random() < faults.error_rate:
+            request_id = scope.get("state", {}).get("request_id")
+            await _send_json(send, 500, error_payload(500, "injected by fault drill", request_id))
+            return
+        await self.app(scope, receive, send)

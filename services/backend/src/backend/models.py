@@ -1,0 +1,76 @@
+"""Response schemas, published in the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ImageInfo(BaseModel):
+    ref: str | None = Field(description="Image reference the pod was started from, as deployed.")
+    digest: str | None = Field(
+        description="sha256 digest of the running image, or null if unknown."
+    )
+
+
+class PodInfo(BaseModel):
+    name: str | None
+    namespace: str | None
+    node: str | None
+    ip: str | None
+
+
+class Meta(BaseModel):
+    """Semantic build and deployment metadata. Unknown values are null, never guessed."""
+
+    model_config = ConfigDict(json_schema_extra={"title": "Meta v1"})
+
+    schema_version: Literal["v1"] = "v1"
+    service: str
+    version: str | None
+    git_sha: str | None = Field(
+        description="Full 40-character commit SHA the image was built from."
+    )
+    build_time: datetime | None
+    image: ImageInfo
+    environment: str
+    pod: PodInfo
+    started_at: datetime
+    uptime_seconds: float
+    ready: bool
+
+
+class Liveness(BaseModel):
+    status: Literal["ok", "failing"]
+    reason: str | None = None
+
+
+class CheckResult(BaseModel):
+    name: str
+    ok: bool
+    message: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: list[CheckResult]
+
+
+class FaultsView(BaseModel):
+    readiness_disabled: bool
+    liveness_failing: bool
+    latency_ms: int
+    error_rate: float
+
+
+class FaultsPatch(BaseModel):
+    """Fields to change; omitted fields keep their current value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    readiness_disabled: bool | None = None
+    liveness_failing: bool | None = None
+    latency_ms: int | None = Field(None, ge=0, le=60_000)
+    error_rate: float | None = Field(None, ge=0.0, le=1.0)

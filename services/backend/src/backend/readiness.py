@@ -1,0 +1,54 @@
+"""Readiness verdict as a pure function of the runtime state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from backend.state import DependencyResult, Faults, Lifecycle
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ready: bool
+    checks: tuple[Check, ...]
+
+
+def evaluate(
+    lifecycle: Lifecycle,
+    faults: Faults,
+    configured_dependencies: Iterable[str],
+    results: dict[str, DependencyResult],
+) -> Verdict:
+    """List every check, like the apiserver's ``/readyz?verbose``; ready only if all pass."""
+    checks = [
+        Check(
+            "startup",
+            lifecycle.startup_complete,
+            "start-up complete" if lifecycle.startup_complete else "start-up in progress",
+        ),
+        Check(
+            "drain",
+            not lifecycle.draining,
+            "draining after SIGTERM" if lifecycle.draining else "not draining",
+        ),
+        Check(
+            "operator",
+            not faults.readiness_disabled,
+            "disabled by an operator" if faults.readiness_disabled else "enabled",
+        ),
+    ]
+    for name in configured_dependencies:
+        result = results.get(name)
+        if result is None:
+            checks.append(Check(f"dependency:{name}", False, "not checked yet"))
+        else:
+            checks.append(Check(f"dependency:{name}", result.ok, result.message))
+    return Verdict(all(check.ok for check in checks), tuple(checks))

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.support.processes import SHA_A
+
+
+def test_metrics_use_route_templates_not_raw_paths(client: TestClient) -> None:
+    client.get("/meta")
+    for n in range(5):
+        client.get(f"/no/such/path/{n}")
+    text = client.get("/metrics").text
+    assert 'http_requests_total{handler="/meta",method="GET",status="200"} 1.0' in text
+    assert 'http_requests_total{handler="none",method="GET",status="404"} 5.0' in text
+    assert "/no/such/path" not in text
+    assert 'http_request_duration_seconds_bucket{handler="/meta"' in text
+
+
+def test_build_info_and_readiness_gauges(client: TestClient) -> None:
+    text = client.get("/metrics").text
+    labels = f'environment="dev",git_sha="{SHA_A}",service="backend",version="1.2.3"'
+    assert f"backend_build_info{{{labels}}} 1.0" in text
+    assert "backend_ready 1.0" in text
+    client.app.state.runtime.lifecycle.begin_drain()  # type: ignore[attr-defined]
+    text = client.get("/metrics").text
+    assert "backend_ready 0.0" in text
+    assert "backend_draining 1.0" in text
+
+
+def test_metrics_content_type_is_prometheus_text(client: TestClient) -> None:
+    assert client.get("/metrics").headers["content-type"].startswith("text/plain")
