@@ -62,3 +62,8 @@ lock: $(UV) ## Re-resolve uv.lock after changing a pyproject.toml
 	$(UV) lock
 
 -include tools/cluster/cluster.mk
+
+.PHONY: bench-backend
+bench-backend: venv ## Benchmark backend start-up, RSS and loopback req/s (needs wrk)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(UV) run --frozen python bench/backend.py --seconds 5

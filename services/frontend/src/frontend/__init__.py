@@ -1,0 +1,1 @@
+"""Status board: live rollouts from a Kubernetes watch cache, next to what the backend reports."""
