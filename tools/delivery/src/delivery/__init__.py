@@ -1,0 +1,1 @@
+"""Delivery tooling: verify a rollout by what answers, and promote by git commit."""

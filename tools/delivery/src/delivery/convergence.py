@@ -1,0 +1,102 @@
+"""Convergence of a rollout, judged from what actually answers: pure logic, no I/O.
+
+An observation is one answer (or failure) from one poll. A rollout has converged
+when ``required`` consecutive polls all matched the expected version. With
+endpoint polling, one poll covers every ready endpoint and matches only if all
+of them do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    CONVERGED = "converged"
+    MISMATCH = "mismatch"  # answers came, but not (all) the expected version
+    UNREACHABLE = "unreachable"  # nothing usable answered
+
+
+EXIT_CODES = {Outcome.CONVERGED: 0, Outcome.MISMATCH: 1, Outcome.UNREACHABLE: 2}
+EXIT_BAD_INPUT = 3
+
+
+@dataclass(frozen=True)
+class Expected:
+    git_sha: str
+    image_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one target said; ``error`` is set when no usable /meta came back."""
+
+    target: str
+    status: int | None = None
+    git_sha: str | None = None
+    image_digest: str | None = None
+    version: str | None = None
+    ready: bool | None = None
+    error: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.error is None and self.status is not None
+
+    def label(self) -> str:
+        if self.error is not None:
+            return f"error ({self.error})"
+        if self.status != 200:
+            return f"HTTP {self.status}"
+        sha = (self.git_sha or "unknown")[:12]
+        suffix = "" if self.ready else ", not ready"
+        return f"{sha} ({self.version or 'no version'}{suffix})"
+
+
+def matches(answer: Answer, expected: Expected) -> bool:
+    """A draining or not-ready answer never counts: that pod is leaving or not serving yet."""
+    return (
+        answer.reachable
+        and answer.status == 200
+        and answer.git_sha == expected.git_sha
+        and (expected.image_digest is None or answer.image_digest == expected.image_digest)
+        and answer.ready is True
+    )
+
+
+@dataclass
+class Tracker:
+    expected: Expected
+    required: int
+    consecutive: int = 0
+    polls: int = 0
+    seen: Counter[str] = field(default_factory=Counter)
+    last_answers: tuple[Answer, ...] = ()
+    ever_reachable: bool = False
+
+    def record(self, answers: tuple[Answer, ...]) -> None:
+        """Record one poll; an empty poll (no endpoints) breaks the streak."""
+        self.polls += 1
+        self.last_answers = answers
+        for answer in answers:
+            self.seen[answer.label()] += 1
+            self.ever_reachable = self.ever_reachable or answer.reachable
+        if answers and all(matches(a, self.expected) for a in answers):
+            self.consecutive += 1
+        else:
+            self.consecutive = 0
+
+    @property
+    def converged(self) -> bool:
+        return self.consecutive >= self.required
+
+    def outcome(self) -> Outcome:
+        if self.converged:
+            return Outcome.CONVERGED
+        # Judged by the final poll: nothing answering then is "unreachable",
+        # whatever answered earlier; otherwise the wrong or mixed versions answered.
+        if not any(a.reachable for a in self.last_answers):
+            return Outcome.UNREACHABLE
+        return Outcome.MISMATCH

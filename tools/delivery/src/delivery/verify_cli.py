@@ -1,0 +1,186 @@
+"""verify: wait until what answers is the version that was promoted.
+
+Polls a /meta URL (or every ready endpoint of a Service) until N consecutive
+polls report the expected git SHA (and image digest, if given).
+
+Exit codes:
+  0  converged: N consecutive polls matched
+  1  wrong or mixed version still answering at the timeout
+  2  unreachable: nothing usable answered in the final poll
+  3  bad input (the message names the argument)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import asdict
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from delivery.convergence import EXIT_BAD_INPUT, EXIT_CODES, Answer, Expected, Outcome, Tracker
+from delivery.targets import ServiceRef, board_verdict, fetch_meta, new_client, ready_endpoint_urls
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse exits 2, which verify reserves for "unreachable".
+        self.exit(EXIT_BAD_INPUT, f"verify: {message}\n")
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {value!r}")
+    return value
+
+
+def _sha(value: str) -> str:
+    if not _SHA.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"must be a full 40-character lowercase hex SHA: {value!r}"
+        )
+    return value
+
+
+def _digest(value: str) -> str:
+    if not _DIGEST.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"must look like sha256:<64 hex>: {value!r}")
+    return value
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1: {value!r}")
+    return int(value)
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0: {value!r}")
+    return number
+
+
+def _namespaced(value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"must be <namespace>/<name>: {value!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="verify",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog="exit codes: 0 converged, 1 wrong or mixed version, 2 unreachable, 3 bad input",
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--url", type=_url, help="the /meta URL to poll (through the Service)")
+    target.add_argument(
+        "--service",
+        type=_namespaced,
+        metavar="NAMESPACE/NAME",
+        help="poll every ready endpoint of this Service (from its EndpointSlices)",
+    )
+    parser.add_argument(
+        "--port", type=_positive_int, default=8080, help="endpoint port (with --service)"
+    )
+    parser.add_argument("--kubeconfig", help="kubeconfig for --service (default: kubectl's)")
+    parser.add_argument("--kubectl", default="kubectl", help="kubectl binary (with --service)")
+    parser.add_argument("--expect-sha", type=_sha, required=True, help="git SHA that must answer")
+    parser.add_argument("--expect-digest", type=_digest, help="image digest that must answer")
+    parser.add_argument(
+        "--consecutive", "-n", type=_positive_int, default=5, help="polls in a row (N)"
+    )
+    parser.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds to wait")
+    parser.add_argument(
+        "--interval", type=_positive_float, default=2.0, help="seconds between polls"
+    )
+    parser.add_argument("--request-timeout", type=_positive_float, default=5.0)
+    parser.add_argument("--status-url", type=_url, help="the board's /api/v1/status URL")
+    parser.add_argument(
+        "--deployment",
+        type=_namespaced,
+        metavar="NAMESPACE/NAME",
+        help="with --status-url: also require this rollout complete and Healthy",
+    )
+    parser.add_argument("--json", action="store_true", help="write a JSON summary on stdout")
+    return parser
+
+
+def _progress(tracker: Tracker, remaining: float) -> str:
+    seen = ", ".join(f"{label} x{count}" for label, count in tracker.seen.most_common(4))
+    now = " | ".join(a.label() for a in tracker.last_answers) or "no ready endpoints"
+    return (
+        f"verify: {remaining:5.1f}s left, {tracker.consecutive}/{tracker.required} in a row; "
+        f"now: {now}; seen: {seen}\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if bool(args.status_url) != bool(args.deployment):
+        parser.error("--status-url and --deployment go together")
+    expected = Expected(args.expect_sha, args.expect_digest)
+    tracker = Tracker(expected, args.consecutive)
+    started = time.monotonic()
+    deadline = started + args.timeout
+    board_ok = args.status_url is None
+    board_message = ""
+    with new_client(args.request_timeout) as client:
+        while True:
+            if args.url:
+                answers: tuple[Answer, ...] = (fetch_meta(client, args.url),)
+            else:
+                namespace, name = args.service.split("/")
+                ref = ServiceRef(namespace, name, args.port, args.kubeconfig, args.kubectl)
+                try:
+                    answers = tuple(fetch_meta(client, url) for url in ready_endpoint_urls(ref))
+                except (RuntimeError, OSError, ValueError) as exc:
+                    answers = (Answer(target=args.service, error=str(exc)),)
+            tracker.record(answers)
+            if args.status_url:
+                namespace, name = args.deployment.split("/")
+                verdict = board_verdict(client, args.status_url, namespace, name)
+                board_ok = verdict.done and verdict.health == "Healthy"
+                board_message = f"board: {verdict.health or 'unknown'}: {verdict.message}"
+            remaining = deadline - time.monotonic()
+            sys.stderr.write(_progress(tracker, max(remaining, 0.0)))
+            if board_message:
+                sys.stderr.write(f"verify: {board_message}\n")
+            if (tracker.converged and board_ok) or remaining <= 0:
+                break
+            time.sleep(min(args.interval, max(remaining, 0.0)))
+    outcome = tracker.outcome() if board_ok or not tracker.converged else Outcome.MISMATCH
+    elapsed = time.monotonic() - started
+    sys.stderr.write(f"verify: {outcome.value} after {elapsed:.1f}s and {tracker.polls} polls\n")
+    if args.json:
+        summary = {
+            "result": outcome.value,
+            "exit_code": EXIT_CODES[outcome],
+            "expected": asdict(expected),
+            "required_consecutive": tracker.required,
+            "consecutive": tracker.consecutive,
+            "polls": tracker.polls,
+            "elapsed_seconds": round(elapsed, 3),
+            "seen": dict(tracker.seen),
+            "last": [asdict(a) for a in tracker.last_answers],
+            "board": board_message or None,
+        }
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    return EXIT_CODES[outcome]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
