@@ -3,22 +3,8 @@ from __future__ import annotations
 import pytest
 
 from delivery.overlay import Change, OverlayError, set_digests
+from tests.delivery.gitrepo import OVERLAY
 
-OVERLAY = """\
-# dev overlay: promotion rewrites only the digests below
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: dev
-resources:
-  - ../../base
-images:
-  - name: backend
-    newName: ghcr.io/example-org/gitops-platform-backend
-    digest: sha256:1111111111111111111111111111111111111111111111111111111111111111  # promoted
-  - name: frontend
-    newName: ghcr.io/example-org/gitops-platform-frontend
-    newTag: "0.1.0"
-"""
 NEW = "sha256:" + "2" * 64
 
 

@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.delivery.test_overlay import OVERLAY
+from tests.delivery.gitrepo import SOURCE, git, promote
 
-SOURCE = "c" * 40
 NEW = "sha256:" + "2" * 64
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.name", "CI")
-    git(tmp_path, "config", "user.email", "ci@example.invalid")
-    overlay = tmp_path / "k8s/overlays/dev"
-    overlay.mkdir(parents=True)
-    (overlay / "kustomization.yaml").write_text(OVERLAY)
-    (tmp_path / "README.md").write_text("config repo\n")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "initial")
-    return tmp_path
-
-
-def promote(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "delivery.promote_cli", "--repo", str(repo), *args]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
 
 
 def test_promotion_is_one_commit_recording_the_source_sha(repo: Path) -> None:

@@ -60,3 +60,17 @@ def set_digests(
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue(), changes
+
+
+def read_digests(text: str, source: str = "kustomization.yaml") -> dict[str, str]:
+    """Image name -> digest for every digest-pinned entry under ``images:``."""
+    try:
+        doc: Any = _yaml().load(text)
+    except YAMLError as exc:
+        raise OverlayError(f"{source}: not valid YAML: {exc}") from exc
+    images = doc.get("images") if isinstance(doc, dict) else None
+    return {
+        str(entry["name"]): str(entry["digest"])
+        for entry in images or []
+        if isinstance(entry, dict) and entry.get("name") and entry.get("digest")
+    }
