@@ -1,0 +1,104 @@
+"""The GitHub workflows: linted, pinned, least-privilege, and never deploying imperatively."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yaml"))
+_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = YAML(typ="safe").load(path.read_text())
+    return data
+
+
+@pytest.fixture(scope="module")
+def actionlint() -> str:
+    if shutil.which("go") is None and not list(
+        Path.home().glob(".cache/gitops-platform/tools/actionlint-*/actionlint")
+    ):
+        message = "actionlint needs Go to build (tools/pipeline/actionlint.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {message}")
+        pytest.skip(f"SKIPPED LOUDLY: {message}")
+    result = subprocess.run(
+        [str(ROOT / "tools/pipeline/actionlint.sh")], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_the_four_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["ci.yaml", "images.yaml", "promote.yaml", "verify.yaml"]
+
+
+def test_actionlint_is_clean(actionlint: str) -> None:
+    result = subprocess.run(
+        [actionlint, "-color=false"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_auditor_persona_is_clean() -> None:
+    zizmor = ROOT / ".venv/bin/zizmor"
+    result = subprocess.run(
+        [str(zizmor), "--offline", "--persona=auditor", "--no-progress", ".github/workflows"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_full_commit_sha(path: Path) -> None:
+    for line in path.read_text().splitlines():
+        match = re.match(r"^\s*(?:-\s+)?uses:\s+(\S+)(.*)$", line)
+        if match is None or match.group(1).startswith("./"):
+            continue
+        assert _PINNED.match(match.group(1)), line
+        assert re.search(r"# v\d+\.\d+\.\d+", match.group(2)), f"no version comment: {line}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_least_privilege_timeouts_and_concurrency(path: Path) -> None:
+    workflow = _load(path)
+    assert workflow["permissions"] == {}, "default to no permissions; jobs widen them"
+    assert "group" in workflow["concurrency"]
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{name}: job must state its permissions"
+        if "uses" not in job:  # reusable-workflow calls take the callee's timeouts
+            assert 0 < job["timeout-minutes"] <= 90, name
+
+
+def test_nothing_applies_to_a_cluster() -> None:
+    for path in WORKFLOWS:
+        text = path.read_text()
+        assert "kubectl apply" not in text
+        assert "kubectl create" not in text
+        assert "helm install" not in text
+
+
+def test_promotion_commits_do_not_rebuild_images() -> None:
+    trigger = _load(ROOT / ".github/workflows/images.yaml")["on"]["push"]
+    assert "k8s/**" in trigger["paths-ignore"]
+
+
+def test_verify_reverts_on_failure_and_checks_the_previous_version() -> None:
+    steps = _load(ROOT / ".github/workflows/verify.yaml")["jobs"]["verify"]["steps"]
+    names = [step.get("name", "") for step in steps]
+    revert = steps[names.index("Revert the promotion")]
+    assert revert["if"] == "failure() && steps.verify.outcome == 'failure'"
+    assert ".venv/bin/rollback --promotion" in revert["run"]
+    assert "Verify the previous version answers again" in names
