@@ -13,6 +13,7 @@ STAMP     := $(VENV)/.synced
 PYTEST    := $(UV) run --frozen pytest
 
 BACKEND_PORT  ?= 8080
+FRONTEND_PORT ?= 8090
 
 export UV_PYTHON_DOWNLOADS := never
 
@@ -32,19 +33,20 @@ $(STAMP): $(UV) uv.lock pyproject.toml services/*/pyproject.toml
 venv: $(STAMP) ## Create .venv from uv.lock (pinned, reproducible)
 
 .PHONY: run
-run: venv ## Run the backend on 127.0.0.1:$(BACKEND_PORT)
-	@echo "backend:  http://127.0.0.1:$(BACKEND_PORT)/meta"
-	BACKEND_PORT=$(BACKEND_PORT) BACKEND_GIT_SHA=$$(git rev-parse HEAD 2>/dev/null || true) \
-	BACKEND_VERSION=$$(git describe --tags --always --dirty 2>/dev/null || echo dev) \
-	$(UV) run --frozen backend
+run: venv frontend-assets ## Run the backend and the board together on 127.0.0.1 (prints both URLs)
+	BACKEND_PORT=$(BACKEND_PORT) FRONTEND_PORT=$(FRONTEND_PORT) bash tools/run-local.sh
+
+.PHONY: system
+system: ## Install the Debian packages the test tiers need (chromium, buildah, podman, …)
+	bash tools/setup-system.sh
 
 .PHONY: test
-test: venv ## Run every test tier (the real-cluster tier needs Go; see docs/testing.md)
+test: venv frontend-assets system ## Run every test tier (see docs/testing.md)
 	$(PYTEST)
 
 .PHONY: test-fast
 test-fast: venv ## Run the tiers that need nothing but Python
-	$(PYTEST) -m "not cluster and not e2e"
+	$(PYTEST) -m "not cluster and not e2e and not browser and not images"
 
 .PHONY: lint
 lint: venv ## ruff check, ruff format --check, mypy --strict
@@ -62,6 +64,9 @@ lock: $(UV) ## Re-resolve uv.lock after changing a pyproject.toml
 	$(UV) lock
 
 -include tools/cluster/cluster.mk
+-include tools/k8s/k8s.mk
+-include tools/images/images.mk
+-include services/frontend/frontend.mk
 
 .PHONY: bench-backend
 bench-backend: venv ## Benchmark backend start-up, RSS and loopback req/s (needs wrk)

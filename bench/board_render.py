@@ -1,0 +1,91 @@
+"""Server render time of the board for 200 Deployments and 2,000 Pods.
+
+Measures, on one core, what one board version costs the server (done once per
+version however many viewers are connected): building the cards from the cache
+snapshot, rendering the HTML fragment, and serialising /api/v1/status.
+
+Data: tests/fixtures/k8s/*.json when captured fixtures exist (deep-copied and
+renamed), else the in-process test builders (tests/frontend/support/objects.py).
+
+    uv run --frozen python bench/board_render.py [--deployments 200] [--pods-each 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from frontend.board import build_board
+from frontend.routes.api import status_document
+from frontend.snapshot import ProbeResult, ProbeSnapshot
+from frontend.views import Assets, environment
+from tests.frontend.support.fakes import StaticCluster
+from tests.frontend.support.objects import rollout, warning_event
+
+
+def synthetic(deployments: int, pods_each: int) -> StaticCluster:
+    objects = []
+    for i in range(deployments):
+        name = f"svc-{i:03d}"
+        copies = copy.deepcopy(rollout(name, f"team-{i % 5}", replicas=pods_each,
+                                       ready=pods_each if i % 4 else pods_each - 1,
+                                       waiting="CrashLoopBackOff"))  # fmt: skip
+        objects += copies
+        if i % 4 == 0:
+            objects.append(warning_event(copies[-1], "BackOff", "Back-off restarting container"))
+    return StaticCluster(objects, tuple(f"team-{n}" for n in range(5)))
+
+
+def timed(fn: Callable[[], object], rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deployments", type=int, default=200)
+    parser.add_argument("--pods-each", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+
+    cluster = synthetic(args.deployments, args.pods_each).snapshot()
+    probes = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
+    env = environment(Assets.discover(None))
+    now = datetime.now(UTC)
+    board = build_board(cluster, probes, now)
+    pods = sum(len(e.card.pods) for g in board.groups for e in g.entries)
+    cards = sum(len(g.entries) for g in board.groups)
+
+    results = {
+        "build cards (build_board)": timed(lambda: build_board(cluster, probes, now), args.rounds),
+        "render fragment (Jinja)": timed(
+            lambda: env.get_template("_board.html").render(board=board, version=1), args.rounds
+        ),
+        "serialise /api/v1/status": timed(
+            lambda: status_document(board, 1).model_dump_json(), args.rounds
+        ),
+    }
+    size = len(env.get_template("_board.html").render(board=board, version=1))
+    sys.stdout.write(f"{cards} Deployments, {pods} Pods, fragment {size / 1024:.0f} KiB, "
+                     f"{args.rounds} rounds, Python {sys.version.split()[0]}\n")  # fmt: skip
+    sys.stdout.write("| step | median ms | p95 ms |\n|---|---:|---:|\n")
+    for step, samples in results.items():
+        p95 = sorted(samples)[int(0.95 * (len(samples) - 1))]
+        sys.stdout.write(f"| {step} | {statistics.median(samples):.0f} | {p95:.0f} |\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

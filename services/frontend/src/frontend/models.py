@@ -1,0 +1,66 @@
+"""``/api/v1/status`` response schema (v1), published in the OpenAPI document.
+
+Adding optional fields is a compatible change; renaming or removing one needs ``v2``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from frontend.gitops import GitOpsStatus
+from frontend.status.card import DeploymentCard
+
+
+class ClusterInfo(BaseModel):
+    configured: bool
+    source: str = Field(description="in-cluster service account, kubeconfig <path>, or none")
+    server: str | None
+    namespaces: list[str]
+    synced: bool = Field(description="Every watch has had its first answer from the apiserver.")
+    stale_since: datetime | None = Field(description="Set while serving last-known data.")
+    problems: list[str] = Field(description="Forbidden, unauthorized or unreachable, in words.")
+
+
+class BackendProbe(BaseModel):
+    target: str
+    url: str
+    version: str | None
+    git_sha: str | None
+    ready: bool | None
+    ready_detail: str | None
+    latency_ms: float | None
+    last_success: datetime | None
+    last_error: str | None
+
+
+class BackendInfo(BackendProbe):
+    stale: bool
+    pods: list[BackendProbe]
+
+
+class DeploymentEntry(BaseModel):
+    deployment: DeploymentCard
+    gitops: list[GitOpsStatus]
+
+
+class NamespaceStatus(BaseModel):
+    namespace: str
+    environment: str | None
+    deployments: list[DeploymentEntry]
+
+
+class StatusV1(BaseModel):
+    """Everything the board shows, for CI and tooling."""
+
+    model_config = ConfigDict(json_schema_extra={"title": "Status v1"})
+
+    schema_version: Literal["v1"] = "v1"
+    generated_at: datetime
+    board_version: int = Field(description="Grows by one per batched change.")
+    cluster: ClusterInfo
+    backend: BackendInfo
+    health_counts: dict[str, int] = Field(description="Deployments per health code.")
+    namespaces: list[NamespaceStatus]

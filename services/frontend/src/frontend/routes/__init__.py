@@ -1,0 +1,1 @@
+"""One router per concern: pages, live events, the JSON API, probes, static assets."""

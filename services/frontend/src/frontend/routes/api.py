@@ -1,0 +1,89 @@
+"""``GET /api/v1/status``: the board's data with a stable, versioned schema, for CI."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from frontend.board import Board
+from frontend.deps import RuntimeDep
+from frontend.models import (
+    BackendInfo,
+    BackendProbe,
+    ClusterInfo,
+    DeploymentEntry,
+    NamespaceStatus,
+    StatusV1,
+)
+from frontend.snapshot import ProbeResult
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+
+def _probe(result: ProbeResult) -> BackendProbe:
+    meta = result.meta or {}
+    return BackendProbe(
+        target=result.target,
+        url=result.url,
+        version=meta.get("version"),
+        git_sha=meta.get("git_sha"),
+        ready=result.ready,
+        ready_detail=result.ready_detail,
+        latency_ms=result.latency_ms,
+        last_success=result.last_success,
+        last_error=result.last_error,
+    )
+
+
+def status_document(board: Board, version: int, namespace: str | None = None) -> StatusV1:
+    cluster = board.cluster
+    groups = [g for g in board.groups if namespace is None or g.namespace == namespace]
+    counts = Counter(e.card.health.code.value for g in groups for e in g.entries)
+    return StatusV1(
+        generated_at=board.generated_at,
+        board_version=version,
+        cluster=ClusterInfo(
+            configured=cluster.configured,
+            source=cluster.source,
+            server=cluster.server,
+            namespaces=list(cluster.namespaces),
+            synced=cluster.synced,
+            stale_since=cluster.stale_since,
+            problems=list(cluster.problems),
+        ),
+        backend=BackendInfo(
+            **_probe(board.backend.service).model_dump(),
+            stale=board.backend_stale,
+            pods=[_probe(p) for p in board.backend.pods],
+        ),
+        health_counts=dict(counts),
+        namespaces=[
+            NamespaceStatus(
+                namespace=g.namespace,
+                environment=g.environment,
+                deployments=[
+                    DeploymentEntry(deployment=e.card, gitops=list(e.gitops)) for e in g.entries
+                ],
+            )
+            for g in groups
+        ],
+    )
+
+
+@router.get("/status", response_model=StatusV1)
+async def read_status(
+    runtime: RuntimeDep,
+    response: Response,
+    namespace: Annotated[str | None, Query(pattern=NAMESPACE_PATTERN, max_length=63)] = None,
+) -> StatusV1:
+    """Every Deployment's verdict and the backend's report, from the cache (no API calls)."""
+    version = runtime.changes.version
+    board, _ = await runtime.board.get(version)
+    if namespace is not None and namespace not in board.cluster.namespaces:
+        raise HTTPException(404, f"namespace {namespace!r} is not watched")
+    response.headers["cache-control"] = "no-store"
+    return status_document(board, version, namespace)

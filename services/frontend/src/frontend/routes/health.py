@@ -1,0 +1,42 @@
+"""The frontend's own liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from frontend.deps import RuntimeDep
+
+router = APIRouter(tags=["probes"])
+
+_NO_STORE = {"cache-control": "no-store"}
+
+
+class Probe(BaseModel):
+    status: str
+    detail: str
+
+
+@router.get("/healthz", response_model=Probe)
+async def read_liveness() -> JSONResponse:
+    """Liveness: 200 while the process can serve."""
+    return JSONResponse({"status": "ok", "detail": "serving"}, headers=_NO_STORE)
+
+
+@router.get(
+    "/readyz",
+    response_model=Probe,
+    responses={503: {"model": Probe, "description": "The first cache sync is not done."}},
+)
+async def read_readiness(runtime: RuntimeDep) -> JSONResponse:
+    """Ready once every watch has its first answer, or at once when no cluster is configured."""
+    snap = runtime.cluster.snapshot()
+    if not snap.configured:
+        body = {"status": "ok", "detail": "no cluster configured: serving the backend panel only"}
+        return JSONResponse(body, headers=_NO_STORE)
+    if snap.synced:
+        return JSONResponse({"status": "ok", "detail": "cache synced"}, headers=_NO_STORE)
+    waiting = [f"{s.kind}/{s.namespace}" for s in snap.streams if not s.settled]
+    body = {"status": "unavailable", "detail": "waiting for first sync: " + ", ".join(waiting)}
+    return JSONResponse(body, status_code=503, headers=_NO_STORE)

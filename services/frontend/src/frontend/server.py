@@ -1,0 +1,54 @@
+"""uvicorn server that ends open event streams first, so shutdown is not held up by viewers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from types import FrameType
+
+import uvicorn
+
+from frontend.app import create_app
+from frontend.runtime import Runtime
+from frontend.settings import Settings
+
+log = logging.getLogger("frontend.server")
+
+
+class Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
+        super().__init__(config)
+        self.runtime = runtime
+        self._closing: asyncio.Task[None] | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # noqa: ARG002
+        # Not calling super(): uvicorn would re-raise the captured signal after shutdown,
+        # and the process would die by SIGTERM instead of exiting 0.
+        if self.should_exit:
+            self.force_exit = True
+            return
+        self.should_exit = True
+        log.info("shutting down", extra={"signal": signal.Signals(sig).name})
+        # SSE streams never end on their own: release them so shutdown is not held up.
+        with contextlib.suppress(RuntimeError):
+            loop = asyncio.get_running_loop()
+            self._closing = loop.create_task(self.runtime.changes.close())
+
+
+def serve(settings: Settings) -> None:
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+        lifespan="on",
+    )
+    log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}/"})
+    Server(config, app.state.runtime).run()
+    log.info("stopped")

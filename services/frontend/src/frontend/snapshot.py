@@ -1,0 +1,92 @@
+"""Plain data the I/O modules publish and everything else reads (no I/O here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+Json = dict[str, Any]
+
+# Resource kinds the cache watches, by their REST plural.
+WORKLOAD_KINDS = ("deployments", "replicasets", "pods", "events")
+GITOPS_KINDS = ("applications", "kustomizations")
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    """Health of one list+watch stream (one resource kind in one namespace)."""
+
+    kind: str
+    namespace: str
+    synced: bool
+    settled: bool  # the apiserver has answered at least once (data, or a final "no")
+    stale_since: datetime | None
+    problem: str | None
+    watch_restarts: int
+    relists: int
+    errors: int
+    objects: int
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    """Everything the cache knows at one instant; objects are Kubernetes API JSON."""
+
+    configured: bool
+    source: str
+    server: str | None
+    namespaces: tuple[str, ...]
+    objects: dict[str, tuple[Json, ...]] = field(default_factory=dict)
+    streams: tuple[StreamStatus, ...] = ()
+    setup_error: str | None = None
+
+    @property
+    def synced(self) -> bool:
+        """Every stream has an answer from the apiserver (or no cluster is configured)."""
+        return not self.configured or (bool(self.streams) and all(s.settled for s in self.streams))
+
+    @property
+    def stale_since(self) -> datetime | None:
+        stale = [s.stale_since for s in self.streams if s.stale_since is not None]
+        return min(stale) if stale else None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(s.problem for s in self.streams if s.problem)
+        if self.setup_error:
+            seen = {self.setup_error: None, **seen}
+        return tuple(seen)
+
+    def of_kind(self, kind: str) -> tuple[Json, ...]:
+        return self.objects.get(kind, ())
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The last probe of one backend target: the Service URL or one pod."""
+
+    target: str
+    url: str
+    meta: Json | None = None
+    ready: bool | None = None
+    ready_detail: str | None = None
+    latency_ms: float | None = None
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True)
+class ProbeSnapshot:
+    service: ProbeResult
+    pods: tuple[ProbeResult, ...] = ()
+    interval_seconds: float = 5.0
+
+    def is_stale(self, now: datetime) -> bool:
+        """No answer yet, or the last success is older than three probe intervals."""
+        last = self.service.last_success
+        if last is None:
+            return self.service.last_attempt is not None
+        return (now - last).total_seconds() > 3 * self.interval_seconds

@@ -1,0 +1,163 @@
+"""One Deployment's card: every status view of it, combined from plain API objects.
+
+The card is the board's unit of rendering and of the JSON API; ``dataclasses.asdict(card)``
+gives stable, JSON-serialisable field names (enums serialise as their string values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from frontend.status.events import DEFAULT_MAX_EVENTS, EventRow, Subjects, warning_events
+from frontend.status.health import Health, deployment_health
+from frontend.status.objects import (
+    Obj,
+    container_images,
+    flag,
+    items,
+    mapping,
+    name,
+    namespace,
+    number,
+    revision,
+    text,
+)
+from frontend.status.pods import PodRow, digest, pod_row
+from frontend.status.provenance import Provenance, provenance
+from frontend.status.revisions import Revisions, belongs_to, find_current, owned_replicasets
+from frontend.status.revisions import revisions as revision_history
+from frontend.status.rollout import RolloutStatus, rollout_status
+
+
+@dataclass(frozen=True)
+class Counts:
+    """kubectl's ``Replicas:`` line, for the progress bar."""
+
+    desired: int  # spec.replicas
+    updated: int
+    ready: int
+    available: int
+    total: int  # status.replicas, old and new
+    unavailable: int
+    # Old replicas still pending termination (status.replicas - updatedReplicas).
+    old: int
+
+
+@dataclass(frozen=True)
+class ConditionRow:
+    type: str
+    status: str
+    reason: str
+    message: str
+    last_transition: str
+
+
+@dataclass(frozen=True)
+class DeploymentCard:
+    name: str
+    namespace: str
+    health: Health
+    rollout: RolloutStatus
+    counts: Counts
+    paused: bool
+    revision: int  # the Deployment's deployment.kubernetes.io/revision
+    pod_template_hash: str  # of the current ReplicaSet, "" before it exists
+    image: str  # first container: declared image, "@<digest>" appended when the pods report it
+    images: tuple[str, ...]  # every container's declared image
+    conditions: tuple[ConditionRow, ...]
+    pods: tuple[PodRow, ...]  # current revision first, then newer revisions, then by name
+    events: tuple[EventRow, ...]  # Warning events, newest first
+    revisions: Revisions
+    provenance: Provenance
+
+
+def _counts(deployment: Obj) -> Counts:
+    total = number(deployment, "status", "replicas")
+    updated = number(deployment, "status", "updatedReplicas")
+    return Counts(
+        desired=number(deployment, "spec", "replicas"),
+        updated=updated,
+        ready=number(deployment, "status", "readyReplicas"),
+        available=number(deployment, "status", "availableReplicas"),
+        total=total,
+        unavailable=number(deployment, "status", "unavailableReplicas"),
+        old=max(total - updated, 0),
+    )
+
+
+def _conditions(deployment: Obj) -> tuple[ConditionRow, ...]:
+    return tuple(
+        ConditionRow(
+            type=text(entry, "type"),
+            status=text(entry, "status"),
+            reason=text(entry, "reason"),
+            message=text(entry, "message"),
+            last_transition=text(entry, "lastTransitionTime"),
+        )
+        for entry in items(deployment, "status", "conditions")
+    )
+
+
+def _image(deployment: Obj, current_pods: Sequence[Obj]) -> str:
+    """``image:tag@sha256:...`` for the first container, from what the current pods run."""
+    containers = items(deployment, "spec", "template", "spec", "containers")
+    if not containers:
+        return ""
+    declared, container = text(containers[0], "image"), text(containers[0], "name")
+    if digest(declared):
+        return declared
+    for pod in current_pods:
+        for status in items(pod, "status", "containerStatuses"):
+            running = digest(text(status, "imageID"))
+            if text(status, "name") == container and running:
+                return f"{declared}@{running}"
+    return declared
+
+
+def deployment_card(
+    deployment: Mapping[str, Any],
+    replicasets: Sequence[Mapping[str, Any]],
+    pods: Sequence[Mapping[str, Any]],
+    events: Sequence[Mapping[str, Any]],
+    now: datetime,
+    *,
+    meta: Mapping[str, Any] | None = None,
+    max_events: int = DEFAULT_MAX_EVENTS,
+) -> DeploymentCard:
+    """Combine every view of one Deployment.
+
+    ``replicasets``, ``pods`` and ``events`` may hold other workloads' objects too (e.g. the
+    whole namespace): only the Deployment's own ReplicaSets, their pods and events about them
+    are used. ``meta`` is the backend's ``/meta`` JSON when it has been probed.
+    """
+    owned = owned_replicasets(deployment, replicasets)
+    current, _ = find_current(deployment, owned)
+    rank = {id(rs): revision(rs) for rs in owned}
+    placed = [(pod, next((rs for rs in owned if belongs_to(pod, rs)), None)) for pod in pods]
+    mine = [(pod, rs) for pod, rs in placed if rs is not None]
+    current_pods = [pod for pod, rs in mine if rs is current]
+    ordered = sorted(
+        mine, key=lambda pair: (pair[1] is not current, -rank[id(pair[1])], name(pair[0]))
+    )
+    rows = tuple(replace(pod_row(pod, now), current=rs is current) for pod, rs in ordered)
+    own_pods = [pod for pod, _ in mine]
+    return DeploymentCard(
+        name=name(deployment),
+        namespace=namespace(deployment),
+        health=deployment_health(deployment, owned, own_pods, now),
+        rollout=rollout_status(deployment),
+        counts=_counts(deployment),
+        paused=flag(deployment, "spec", "paused"),
+        revision=revision(deployment),
+        pod_template_hash=text(current, "metadata", "labels", "pod-template-hash"),
+        image=_image(deployment, current_pods),
+        images=container_images(mapping(deployment, "spec", "template")),
+        conditions=_conditions(deployment),
+        pods=rows,
+        events=warning_events(events, Subjects.of(deployment, owned, own_pods), now, max_events),
+        revisions=revision_history(deployment, owned),
+        provenance=provenance(deployment, own_pods, meta),
+    )

@@ -1,0 +1,91 @@
+"""``kubectl rollout status`` for a Deployment: kubectl's ``DeploymentStatusViewer``.
+
+The checks run in kubectl's order with kubectl's messages (minus the trailing newline), so the
+board and a terminal running ``kubectl rollout status`` never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from frontend.status.objects import (
+    REVISION_ANNOTATION,
+    annotation,
+    condition,
+    name,
+    number,
+    optional_number,
+)
+
+# pkg/util/deployment TimedOutReason: the only signal kubectl treats as a failed rollout.
+TIMED_OUT_REASON = "ProgressDeadlineExceeded"
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    message: str
+    # kubectl stops watching once done; it never is while an error is reported.
+    done: bool
+    # kubectl exits non-zero: progress deadline exceeded, or a --revision mismatch.
+    error: bool
+
+
+def _pinned_revision_error(deployment: Mapping[str, Any], revision: int) -> str | None:
+    """Step 0, only with ``--revision=N``: the Deployment's own revision annotation must match."""
+    value = annotation(deployment, REVISION_ANNOTATION)
+    try:
+        running = int(value) if value else 0
+    except ValueError:
+        # Go's strconv.ParseInt error text, as kubectl wraps it.
+        return (
+            f'cannot get the revision of deployment "{name(deployment)}": '
+            f'strconv.ParseInt: parsing "{value}": invalid syntax'
+        )
+    if revision != running:
+        return f"desired revision ({revision}) is different from the running revision ({running})"
+    return None
+
+
+def rollout_status(deployment: Mapping[str, Any], revision: int = 0) -> RolloutStatus:
+    """kubectl's verdict; ``revision`` > 0 behaves like ``kubectl rollout status --revision``."""
+    if revision > 0:
+        error = _pinned_revision_error(deployment, revision)
+        if error is not None:
+            return RolloutStatus(error, done=False, error=True)
+
+    deployment_name = name(deployment)
+    if number(deployment, "metadata", "generation") > number(
+        deployment, "status", "observedGeneration"
+    ):
+        return RolloutStatus(
+            "Waiting for deployment spec update to be observed...", done=False, error=False
+        )
+
+    progressing = condition(deployment, "Progressing")
+    # kubectl checks the reason only, not the condition's status.
+    if progressing is not None and progressing.get("reason") == TIMED_OUT_REASON:
+        return RolloutStatus(
+            f'deployment "{deployment_name}" exceeded its progress deadline',
+            done=False,
+            error=True,
+        )
+
+    waiting = f'Waiting for deployment "{deployment_name}" rollout to finish: '
+    desired = optional_number(deployment, "spec", "replicas")
+    replicas = number(deployment, "status", "replicas")
+    updated = number(deployment, "status", "updatedReplicas")
+    available = number(deployment, "status", "availableReplicas")
+    # A nil spec.replicas skips this check in kubectl, so None must not read as 0 here.
+    if desired is not None and updated < desired:
+        message = f"{waiting}{updated} out of {desired} new replicas have been updated..."
+    elif replicas > updated:
+        message = f"{waiting}{replicas - updated} old replicas are pending termination..."
+    elif available < updated:
+        message = f"{waiting}{available} of {updated} updated replicas are available..."
+    else:
+        return RolloutStatus(
+            f'deployment "{deployment_name}" successfully rolled out', done=True, error=False
+        )
+    return RolloutStatus(message, done=False, error=False)

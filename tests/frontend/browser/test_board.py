@@ -1,0 +1,130 @@
+"""The board in a real browser, against the real control plane and a real backend."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.frontend.support.board import board, wait_for
+from tests.support.faults import fault_labels
+from tests.support.kube import Kube
+from tests.support.manifests import IMAGE, deployment
+from tests.support.processes import SHA_A, ServiceProcess, backend_process
+
+pytestmark = [pytest.mark.browser, pytest.mark.cluster]
+
+SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "board.png"
+EVIL = '<script>window.__pwned = 1</script><b>bold</b><img src=x onerror="window.__pwned=2">'
+# Runs through DevTools (not subject to the page's CSP): collects CSP violations.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+@pytest.fixture(scope="module")
+def live_board(namespace: str, kubeconfig: Path) -> Iterator[ServiceProcess]:
+    backend = backend_process({"BACKEND_GIT_SHA": SHA_A, "BACKEND_VERSION": "1.4.0"}).start()
+    try:
+        backend.wait_until("/readyz")
+        with board(kubeconfig, namespace, FRONTEND_BACKEND_URL=backend.url,
+                   FRONTEND_ENVIRONMENT="dev") as proc:  # fmt: skip
+            yield proc
+    finally:
+        backend.stop()
+
+
+@pytest.fixture
+def page(browser: Browser, live_board: ServiceProcess) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    opened = context.new_page()
+    opened.add_init_script(WATCH_CSP)
+    console: list[str] = []
+    opened.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    opened.goto(live_board.url + "/")
+    opened.wait_for_selector("text=Live updates: connected")
+    yield opened
+    violations: list[str] = opened.evaluate("window.__csp")
+    csp_console = [m for m in console if "Content Security Policy" in m]
+    context.close()
+    assert violations == []
+    assert csp_console == []
+
+
+def _ms(since: float) -> float:
+    return round((time.monotonic() - since) * 1000)
+
+
+def test_rollout_appears_without_reload(page: Page, kube: Kube, namespace: str) -> None:
+    page.evaluate("window.__sameDocument = true")
+    card = f"#d-{namespace}-checkout"
+
+    kube.apply(deployment("checkout", replicas=3), namespace=namespace)
+    applied = time.monotonic()
+    page.wait_for_selector(card, timeout=30_000)
+    appear_ms = _ms(applied)
+    page.wait_for_selector(f'{card}[data-done="true"]', timeout=60_000)
+
+    kube.run("set", "image", "deployment/checkout", f"app={IMAGE[:-5]}6.9.1", "-n", namespace)
+    changed = time.monotonic()
+    page.wait_for_selector(f'{card}[data-revision="2"]', timeout=30_000, state="attached")
+    revision_ms = _ms(changed)
+    page.wait_for_selector(f'{card}[data-revision="2"][data-done="true"]', timeout=60_000)
+    done_ms = _ms(changed)
+
+    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    latencies = {"card_appears_ms": appear_ms, "revision_2_ms": revision_ms,
+                 "rollout_done_ms": done_ms}  # fmt: skip
+    sys.stdout.write(f"\nevent-to-screen latency: {json.dumps(latencies)}\n")
+
+
+def _evil_event(namespace: str, about: dict[str, Any]) -> dict[str, Any]:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {
+        "apiVersion": "v1", "kind": "Event", "type": "Warning", "reason": "Evil",
+        "message": EVIL, "count": 1, "firstTimestamp": now, "lastTimestamp": now,
+        "metadata": {"name": "evil-event", "namespace": namespace},
+        "involvedObject": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": namespace,
+                           "name": about["metadata"]["name"]},
+        "source": {"component": "browser-test"},
+    }  # fmt: skip
+
+
+def test_cluster_strings_render_as_text(page: Page, kube: Kube, namespace: str) -> None:
+    dep = deployment("escaping", replicas=1)
+    dep["metadata"]["annotations"] = {"kubernetes.io/change-cause": EVIL}
+    kube.apply(dep, namespace=namespace)
+    kube.apply(_evil_event(namespace, dep), namespace=namespace)
+    card = f"#d-{namespace}-escaping"
+
+    page.wait_for_selector(f"{card} .event-message", timeout=30_000)
+    page.wait_for_selector(f"{card} .change-cause", timeout=30_000)
+
+    assert page.inner_text(f"{card} .event-message") == EVIL
+    assert page.inner_text(f"{card} .change-cause") == EVIL
+    assert page.locator(f"{card} b").count() == 0
+    assert page.locator(f"{card} img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_board_screenshot_for_the_readme(page: Page, kube: Kube, namespace: str) -> None:
+    kube.apply(deployment("payments", replicas=2), namespace=namespace)
+    kube.apply(deployment("search", replicas=2, pod_labels=fault_labels("crashloop")),
+               namespace=namespace)  # fmt: skip
+    page.wait_for_selector(f"#d-{namespace}-payments[data-done='true']", timeout=60_000)
+    page.wait_for_selector(f"#d-{namespace}-search", timeout=30_000)
+    wait_for("backend panel", lambda: "1.4.0" in page.inner_text(".backend"), timeout=30)
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    assert SCREENSHOT.stat().st_size > 10_000
+    page.keyboard.press("Tab")  # keyboard reachable: the skip link takes focus first
+    assert page.evaluate("document.activeElement.className") == "skip"

@@ -1,0 +1,179 @@
+"""The watch cache against the real control plane: rollouts, outages, 410s, RBAC, load."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.frontend.support.board import (
+    audit_requests,
+    board,
+    card,
+    kubeconfig_for_token,
+    status,
+    wait_for,
+)
+from tests.support.controlplane import ControlPlane
+from tests.support.faults import compact_etcd, start_apiserver, stop_apiserver
+from tests.support.kube import Kube
+from tests.support.manifests import IMAGE, deployment, service_account_with_role
+
+pytestmark = pytest.mark.cluster
+
+
+def _metric(proc_url: str, name: str) -> float:
+    text = httpx.get(proc_url + "/metrics", timeout=5).text
+    return sum(float(v) for v in re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.M))
+
+
+def test_cache_follows_a_rollout_from_start_to_finish(
+    kube: Kube, namespace: str, kubeconfig: Path
+) -> None:
+    with board(kubeconfig, namespace) as proc:
+        kube.apply(deployment("shop", replicas=3), namespace=namespace)
+        first = wait_for("revision 1 healthy", lambda: (c := card(status(proc), "shop"))
+                         and c["health"]["code"] == "Healthy" and c)  # fmt: skip
+        assert first["revision"] == 1
+        assert len(first["pods"]) == 3
+
+        kube.run("set", "image", "deployment/shop", f"app={IMAGE[:-5]}6.9.1", "-n", namespace)
+        seen: list[tuple[int, str, str]] = []
+
+        def rolled() -> bool:
+            c = card(status(proc), "shop")
+            if c is None:
+                return False
+            step = (c["revision"], c["health"]["code"], c["rollout"]["message"])
+            if not seen or seen[-1] != step:
+                seen.append(step)
+            return c["revision"] == 2 and c["rollout"]["done"] and len(c["pods"]) == 3
+
+        wait_for("revision 2 rolled out", rolled, every=0.05)
+        final = card(status(proc), "shop")
+        assert final is not None
+        assert final["image"].startswith(f"{IMAGE[:-5]}6.9.1")
+        assert all(p["current"] for p in final["pods"])
+        assert seen[-1][1] == "Healthy"
+        # The cache saw the rollout in between, not just its two ends.
+        assert any(code == "Progressing" or "replicas" in msg for _, code, msg in seen), seen
+
+
+def test_outage_marks_data_stale_then_recovers_without_restart(
+    kube: Kube, namespace: str, kubeconfig: Path, control_plane: ControlPlane
+) -> None:
+    kube.apply(deployment("outage", replicas=1), namespace=namespace)
+    with board(kubeconfig, namespace) as proc:
+        wait_for("card", lambda: card(status(proc), "outage"))
+        stop_apiserver(control_plane)
+        try:
+            stale = wait_for("stale", lambda: status(proc)["cluster"]["stale_since"], timeout=30)
+            page = httpx.get(proc.url + "/", timeout=5).text
+            assert "Stale cluster data" in page
+            assert card(status(proc), "outage") is not None  # last-known state kept
+        finally:
+            start_apiserver(control_plane)
+        wait_for("fresh", lambda: status(proc)["cluster"]["stale_since"] is None, timeout=60)
+        kube.run("scale", "deployment/outage", "--replicas=2", "-n", namespace)
+        wait_for("scale seen", lambda: (card(status(proc), "outage") or {}).get("counts", {})
+                 .get("desired") == 2, timeout=60)  # fmt: skip
+        assert proc.proc is not None
+        assert proc.proc.poll() is None
+        assert stale
+
+
+def test_gone_after_compaction_triggers_relist(
+    kube: Kube, namespace: str, kubeconfig: Path, control_plane: ControlPlane
+) -> None:
+    with board(kubeconfig, namespace) as proc:
+        relists = _metric(proc.url, "frontend_watch_relists_total")
+        for i in range(5):  # move the global resourceVersion on, outside our namespace
+            kube.run("create", "configmap", f"bump-{namespace}-{i}", "-n", "default")
+        compact_etcd(control_plane)
+        stop_apiserver(control_plane)  # the new watch cache starts after the compaction
+        start_apiserver(control_plane)
+        wait_for("re-list", lambda: _metric(proc.url, "frontend_watch_relists_total") > relists,
+                 timeout=60)  # fmt: skip
+        kube.apply(deployment("after-gone", replicas=1), namespace=namespace)
+        wait_for("new card", lambda: card(status(proc), "after-gone"), timeout=60)
+        assert "watch expired (410)" in proc.output() or "HTTP 410" in proc.output()
+
+
+def test_forbidden_names_the_missing_permission(
+    kube: Kube, namespace: str, control_plane: ControlPlane, tmp_path: Path
+) -> None:
+    rules = [
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets"],
+         "verbs": ["get", "list", "watch"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list", "watch"]},
+    ]  # fmt: skip
+    kube.apply(*service_account_with_role("board-narrow", namespace, rules), namespace=namespace)
+    token = kube.run("create", "token", "board-narrow", "-n", namespace).stdout.strip()
+    config = kubeconfig_for_token(control_plane, token, tmp_path / "kubeconfig")
+
+    with board(config, namespace) as proc:
+        expected = (f'forbidden: cannot list pods in namespace "{namespace}" '
+                    "(needs get/list/watch on pods)")  # fmt: skip
+        problems = wait_for("forbidden", lambda: status(proc)["cluster"]["problems"])
+        assert problems == [expected]
+        assert expected.replace('"', "&#34;") in httpx.get(proc.url + "/", timeout=5).text
+
+
+def _all_updated(received: list[int]) -> bool:
+    return all(n >= 2 for n in received)
+
+
+def _viewers(url: str, count: int, stop: threading.Event, received: list[int]) -> None:
+    def one(index: int) -> None:
+        try:
+            with httpx.stream("GET", url + "/events", timeout=30) as stream:
+                for line in stream.iter_lines():
+                    if line == "event: board":
+                        received[index] += 1
+                    if stop.is_set():
+                        return
+        except httpx.HTTPError:  # the board stopped first: the stream is cut, as expected
+            return
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+
+
+def test_api_requests_do_not_grow_with_viewers(
+    kube: Kube,
+    namespace: str,
+    kubeconfig: Path,
+    control_plane: ControlPlane,
+    record_property: Callable[[str, object], None],
+) -> None:
+    kube.apply(deployment("viewers", replicas=2), namespace=namespace)
+    counts = {}
+    with board(kubeconfig, namespace) as proc:
+        assert proc.proc is not None
+        wait_for("card", lambda: card(status(proc), "viewers"))
+        for viewers, replicas in ((1, 3), (20, 2)):
+            stop = threading.Event()
+            received = [0] * viewers
+            _viewers(proc.url, viewers, stop, received)
+            time.sleep(1)
+            started = time.time()
+            kube.run("scale", "deployment/viewers", f"--replicas={replicas}", "-n", namespace)
+            wait_for("every viewer updated", functools.partial(_all_updated, received), timeout=30)
+            time.sleep(max(0.0, 10 - (time.time() - started)))
+            counts[viewers] = len(audit_requests(control_plane, proc.proc.pid, started))
+            stop.set()
+        lifetime = audit_requests(control_plane, proc.proc.pid, 0)
+        verbs = sorted({f"{e['verb']} {e['objectRef'].get('resource', '')}" for e in lifetime
+                        if e.get("objectRef")})  # fmt: skip
+    record_property("apiserver_requests", counts)
+    sys.stdout.write(f"\napiserver requests by the board in 10 s: {counts} (viewers: requests); "
+                     f"whole process lifetime: {len(lifetime)} requests: {verbs}\n")  # fmt: skip
+    assert counts[20] <= counts[1]

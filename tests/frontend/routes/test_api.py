@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.frontend.conftest import ClientFactory
+from tests.frontend.support.fakes import StaticCluster
+from tests.frontend.support.objects import rollout
+
+
+def test_read_status_returns_versioned_document(make_client: ClientFactory) -> None:
+    objects = rollout("web", "shop") + rollout("api", "shop", ready=1)
+    body = make_client(StaticCluster(objects)).get("/api/v1/status").json()
+
+    assert body["schema_version"] == "v1"
+    assert body["cluster"]["configured"] is True
+    (group,) = body["namespaces"]
+    cards = {d["deployment"]["name"]: d["deployment"] for d in group["deployments"]}
+    assert cards["web"]["health"]["code"] == "Healthy"
+    assert cards["web"]["rollout"]["done"] is True
+    assert cards["web"]["counts"]["desired"] == 3
+    assert body["health_counts"]["Healthy"] == 1
+    assert body["backend"]["stale"] in (True, False)
+
+
+def test_read_status_is_published_in_openapi(make_client: ClientFactory) -> None:
+    schema = make_client(StaticCluster()).get("/openapi.json").json()
+
+    ref = schema["paths"]["/api/v1/status"]["get"]["responses"]["200"]["content"]
+    assert ref["application/json"]["schema"]["$ref"].endswith("/StatusV1")
+    assert "DeploymentCard" in schema["components"]["schemas"]
+
+
+def test_read_status_filters_by_namespace(make_client: ClientFactory) -> None:
+    cluster = StaticCluster(rollout("web", "shop") + rollout("db", "data"), ("shop", "data"))
+    body = make_client(cluster).get("/api/v1/status", params={"namespace": "data"}).json()
+
+    assert [g["namespace"] for g in body["namespaces"]] == ["data"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v1/status?namespace=Not_Valid", 422, "invalid_request"),
+        ("/api/v1/status?namespace=elsewhere", 404, "not_found"),
+        ("/api/v1/nothing", 404, "not_found"),
+    ],
+)
+def test_read_status_errors_are_json(
+    make_client: ClientFactory, path: str, status: int, code: str
+) -> None:
+    response = make_client(StaticCluster()).get(path)
+
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert "content-security-policy" in response.headers
+
+
+def test_post_is_not_allowed(make_client: ClientFactory) -> None:
+    response = make_client(StaticCluster()).post("/api/v1/status")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"

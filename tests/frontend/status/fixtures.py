@@ -1,0 +1,73 @@
+"""Captured API objects from the real control plane (tests/fixtures/k8s/*.json).
+
+Each file holds one scenario: ``{"scenario", "captured_at", "server_version", "deployment",
+"replicasets", "pods", "events"}``, recorded by ``make fixtures``. Every ``load`` parses the
+file afresh, so a test may edit what it gets without leaking into other tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+Obj = dict[str, Any]
+
+FIXTURE_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "k8s"
+
+
+@dataclass(frozen=True)
+class Capture:
+    scenario: str
+    # The moment of capture: the ``now`` that makes ages and grace periods reproducible.
+    captured_at: datetime
+    server_version: Any
+    deployment: Obj | None
+    replicasets: list[Obj]
+    pods: list[Obj]
+    events: list[Obj]
+
+
+def _items(value: Any) -> list[Obj]:
+    # Accept a bare list or a List object ({"kind": "...List", "items": [...]}).
+    if isinstance(value, dict):
+        value = value.get("items", [])
+    return [item for item in value or [] if isinstance(item, dict)]
+
+
+def _moment(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def scenarios() -> list[str]:
+    """Names of the captured scenarios (file stems), sorted."""
+    return sorted(path.stem for path in FIXTURE_DIR.glob("*.json"))
+
+
+def load(name: str) -> Capture:
+    data = json.loads((FIXTURE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return Capture(
+        scenario=str(data.get("scenario", name)),
+        captured_at=_moment(data["captured_at"]),
+        server_version=data.get("server_version"),
+        deployment=data.get("deployment") or None,
+        replicasets=_items(data.get("replicasets")),
+        pods=_items(data.get("pods")),
+        events=_items(data.get("events")),
+    )
+
+
+def has(name: str) -> bool:
+    return (FIXTURE_DIR / f"{name}.json").is_file()
+
+
+def variant(obj: Obj, edit: Callable[[Obj], object]) -> Obj:
+    """A deep copy of a captured object with one explicit edit (named in the test id)."""
+    clone = copy.deepcopy(obj)
+    edit(clone)
+    return clone

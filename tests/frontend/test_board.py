@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from frontend.board import build_board
+from frontend.snapshot import ClusterSnapshot, ProbeResult, ProbeSnapshot
+from frontend.status.health import HealthCode
+from tests.frontend.support.fakes import StaticCluster
+from tests.frontend.support.objects import NOW, rollout, warning_event
+
+PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
+
+
+def test_build_board_groups_deployments_by_namespace_with_their_own_pods() -> None:
+    objects = rollout("web", "shop") + rollout("api", "shop", ready=1) + rollout("db", "data")
+    board = build_board(StaticCluster(objects, ("shop", "data")).snapshot(), PROBES, NOW)
+
+    assert [g.namespace for g in board.groups] == ["data", "shop"]
+    shop = {e.card.name: e.card for e in board.groups[1].entries}
+    assert sorted(shop) == ["api", "web"]
+    assert len(shop["web"].pods) == 3
+    assert all(p.name.startswith("web-") for p in shop["web"].pods)
+    assert shop["web"].health.code == HealthCode.HEALTHY
+    assert shop["api"].health.code != HealthCode.HEALTHY
+
+
+def test_build_board_attaches_warning_events_to_their_deployment() -> None:
+    web = rollout("web", "shop", ready=2, waiting="CrashLoopBackOff")
+    event = warning_event(web[-1], "BackOff", "Back-off restarting failed container")
+    other = rollout("webshop", "shop")
+    board = build_board(StaticCluster([*web, *other, event]).snapshot(), PROBES, NOW)
+
+    cards = {e.card.name: e.card for e in board.groups[0].entries}
+    assert [e.reason for e in cards["web"].events] == ["BackOff"]
+    assert cards["webshop"].events == ()
+    assert cards["web"].health.code == HealthCode.DEGRADED
+
+
+def test_build_board_without_cluster_says_how_to_connect() -> None:
+    cluster = ClusterSnapshot(configured=False, source="none", server=None, namespaces=("default",))
+
+    board = build_board(cluster, PROBES, NOW)
+
+    assert board.groups == ()
+    assert "FRONTEND_KUBECONFIG" in board.banners[0].text
+
+
+def test_build_board_marks_stale_cluster_and_backend_data() -> None:
+    cluster = StaticCluster(rollout("web"), stale_since=NOW - timedelta(seconds=42)).snapshot()
+    failing = ProbeSnapshot(
+        service=ProbeResult(target="service", url="http://backend", last_attempt=NOW,
+                            last_success=NOW - timedelta(minutes=2), last_error="ConnectError"),
+    )  # fmt: skip
+
+    board = build_board(cluster, failing, NOW)
+
+    titles = [b.title for b in board.banners]
+    assert "Stale cluster data" in titles
+    assert "Stale backend data" in titles
+    stale = next(b for b in board.banners if b.title == "Stale cluster data")
+    assert "42s" in stale.text
+    assert board.groups[0].entries[0].card.name == "web"  # last-known state still shown
+
+
+def test_build_board_reports_forbidden_as_an_error_banner() -> None:
+    problem = 'forbidden: cannot list pods in namespace "shop" (needs get/list/watch on pods)'
+    board = build_board(StaticCluster(problem=problem).snapshot(), PROBES, NOW)
+
+    assert [(b.level, b.text) for b in board.banners] == [("error", problem)]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from frontend.settings import Settings, describe_error
+
+
+def test_settings_defaults_bind_loopback() -> None:
+    settings = Settings()
+
+    assert (settings.host, settings.port, settings.batch_interval_ms) == ("127.0.0.1", 8090, 250)
+    assert settings.backend_base == "http://127.0.0.1:8080"
+    assert settings.namespaces == ()
+    assert settings.kubeconfig is None
+
+
+def test_settings_split_namespace_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRONTEND_NAMESPACES", "shop, payments,shop")
+
+    assert Settings().namespaces == ("shop", "payments")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("FRONTEND_PORT", "0", "FRONTEND_PORT='0'"),
+        ("FRONTEND_NAMESPACES", "Bad_Name", "FRONTEND_NAMESPACES='Bad_Name'"),
+        ("FRONTEND_BACKEND_URL", "not a url", "FRONTEND_BACKEND_URL='not a url'"),
+        ("FRONTEND_KUBECONFIG", "/nonexistent/kubeconfig", "no such file"),
+        ("FRONTEND_BACKEND_POD_SELECTOR", "app in (a,b)", "equality label selector"),
+        ("FRONTEND_BATCH_INTERVAL_MS", "1", "FRONTEND_BATCH_INTERVAL_MS='1'"),
+    ],
+)
+def test_settings_reject_invalid_values_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    message = describe_error(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_settings_accept_existing_kubeconfig(tmp_path: Path) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text("apiVersion: v1\n")
+
+    assert Settings(kubeconfig=path).kubeconfig == path

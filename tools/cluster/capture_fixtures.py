@@ -1,0 +1,141 @@
+"""Record real API objects for rollout scenarios into tests/fixtures/k8s/*.json.
+
+Starts a throwaway control plane (tests.support.controlplane), drives each scenario
+with kubectl, and snapshots the Deployment, its ReplicaSets, the Pods and the
+namespace's Events straight from the API server once the scenario's state holds.
+Run: ``make fixtures`` (or ``uv run python -m tools.cluster.capture_fixtures``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.support.binaries import REPO_ROOT, find_kubectl
+from tests.support.controlplane import ControlPlane
+from tests.support.kube import ApiClient, Json, Kube
+from tools.cluster.scenarios import SCENARIOS, Ctx, Scenario
+
+OUT_DIR = REPO_ROOT / "tests" / "fixtures" / "k8s"
+NAME = "web"
+
+
+def _clean(obj: Json, kind: str, api_version: str) -> Json:
+    # List items come without kind/apiVersion; managedFields is noise for a board.
+    obj.setdefault("kind", kind)
+    obj.setdefault("apiVersion", api_version)
+    obj.get("metadata", {}).pop("managedFields", None)
+    return obj
+
+
+def snapshot(api: ApiClient, ns: str) -> Json:
+    """Deployment, its ReplicaSets (by controller UID), Pods and Events of NS."""
+    dep = _clean(
+        api.get(f"/apis/apps/v1/namespaces/{ns}/deployments/{NAME}"), "Deployment", "apps/v1"
+    )
+    uid = dep["metadata"]["uid"]
+    rs = [
+        _clean(r, "ReplicaSet", "apps/v1")
+        for r in api.get(f"/apis/apps/v1/namespaces/{ns}/replicasets")["items"]
+        if any(
+            o.get("uid") == uid and o.get("controller")
+            for o in r["metadata"].get("ownerReferences", [])
+        )
+    ]
+    pods = [
+        _clean(p, "Pod", "v1")
+        for p in api.get(f"/api/v1/namespaces/{ns}/pods?labelSelector=app%3D{NAME}")["items"]
+    ]
+    events = [_clean(e, "Event", "v1") for e in api.get(f"/api/v1/namespaces/{ns}/events")["items"]]
+    events.sort(
+        key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "", e["metadata"]["name"])
+    )
+    rs.sort(
+        key=lambda r: int(
+            r["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", "0")
+        )
+    )
+    pods.sort(key=lambda p: p["metadata"]["name"])
+    return {"deployment": dep, "replicasets": rs, "pods": pods, "events": events}
+
+
+def wait_for(
+    api: ApiClient, ns: str, check: Callable[[Json], bool], what: str, timeout: float = 60
+) -> Json:
+    """Poll snapshots (fast: raw API, ~10 ms each) until CHECK holds; return that one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = snapshot(api, ns)
+        if check(snap):
+            return snap
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"{ns}: timed out waiting for {what}; last deployment status "
+                f"{json.dumps(snap['deployment'].get('status'))}"
+            )
+        time.sleep(0.05)
+
+
+def write(scenario: Scenario, snap: Json, server_version: str, suffix: str = "") -> Path:
+    name = scenario.name + suffix
+    doc: dict[str, Any] = {
+        "scenario": name,
+        "description": scenario.description,
+        "cases": list(scenario.cases),
+        "captured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "server_version": server_version,
+        **snap,
+    }
+    path = OUT_DIR / f"{name}.json"
+    path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", nargs="*", help="scenario names to capture (default: all)")
+    parser.add_argument("--keep", action="store_true", help="leave the cluster running")
+    args = parser.parse_args(argv)
+    kubectl = find_kubectl()
+    if kubectl is None:
+        sys.stderr.write("kubectl not found (run `uv sync`)\n")
+        return 2
+    cp = ControlPlane("fixtures", nodes=2).up()
+    try:
+        kube = Kube(kubectl, cp.kubeconfig)
+        api = cp.api()
+        server_version = api.get("/version")["gitVersion"]
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        for scenario in SCENARIOS:
+            if args.only and scenario.name not in args.only:
+                continue
+            t0 = time.monotonic()
+            ns = f"fx-{scenario.name}"[:63]
+            kube.run("create", "namespace", ns)
+            wait_for_sa(kube, ns)
+            for suffix, snap in scenario.run(Ctx(cp, kube, api, ns, wait_for)):
+                path = write(scenario, snap, server_version, suffix)
+                print(f"captured {path.relative_to(REPO_ROOT)} ({time.monotonic() - t0:.1f}s)")
+    finally:
+        if not args.keep:
+            cp.down()
+    return 0
+
+
+def wait_for_sa(kube: Kube, ns: str) -> None:
+    # Pods created before the default ServiceAccount exists fail with FailedCreate.
+    for _ in range(150):
+        if kube.run("get", "sa", "default", "-n", ns, check=False).returncode == 0:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"no default ServiceAccount in {ns}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
