@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.support.podrunner import runner_stage
+
 FAULT_LABEL = "fault.gitops-platform.test/mode"
 RESTARTS_ANNOTATION = "fault.gitops-platform.test/restarts"
 
@@ -240,5 +242,6 @@ def fault_stages() -> list[dict[str, Any]]:
 
 def write_stage_file(path: Path) -> Path:
     # JSON documents are valid YAML, so kwok's --config loader reads them as-is.
-    path.write_text("\n---\n".join(json.dumps(s, indent=1) for s in fault_stages()) + "\n")
+    stages = [*fault_stages(), runner_stage()]
+    path.write_text("\n---\n".join(json.dumps(s, indent=1) for s in stages) + "\n")
     return path

@@ -120,7 +120,11 @@ def _deployments(body: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     if isinstance(body, dict):
         if isinstance(body.get("deployments"), list):
-            found.extend(d for d in body["deployments"] if isinstance(d, dict))
+            for entry in body["deployments"]:
+                # Status v1 wraps each card: {"deployment": {...}, "gitops": [...]}.
+                card = entry.get("deployment", entry) if isinstance(entry, dict) else None
+                if isinstance(card, dict):
+                    found.append(card)
         for value in body.values():
             if isinstance(value, (dict, list)):
                 found.extend(_deployments(value))
