@@ -62,8 +62,7 @@ def is_ours(pid: int, binary: str) -> bool:
 def _reap(pid: int) -> None:
     child = _CHILDREN.get(pid)
     if child is not None:
-        if child.poll() is not None:
-            del _CHILDREN[pid]
+        child.poll()  # reaps and records the exit status (see exit_code)
         return
     # Not our child (started by another CLI run): init reaps it.
     with contextlib.suppress(ChildProcessError):
@@ -78,18 +77,19 @@ def exit_code(pid: int) -> int | None:
 
 def stop(pid: int, binary: str, timeout: float = 15.0) -> None:
     """SIGTERM, bounded wait, then SIGKILL: only this PID, and only if it is ours."""
-    if not is_ours(pid, binary):
-        return
-    os.kill(pid, signal.SIGTERM if timeout > 0 else signal.SIGKILL)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _reap(pid)
-        if not is_ours(pid, binary):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    while is_ours(pid, binary):
-        time.sleep(0.05)
+    if is_ours(pid, binary):
+        os.kill(pid, signal.SIGTERM if timeout > 0 else signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while is_ours(pid, binary) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if is_ours(pid, binary):
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while is_ours(pid, binary) and time.monotonic() < deadline:
+                time.sleep(0.05)
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        child.wait(timeout=30)  # reap now, so no zombie or Popen warning is left
 
 
 def rss_mib(pid: int) -> float:

@@ -20,7 +20,8 @@ from typing import Any
 from tests.support.binaries import REPO_ROOT, find_kubectl
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import ApiClient, Json, Kube
-from tools.cluster.scenarios import SCENARIOS, Ctx, Scenario
+from tools.cluster.scenario_kit import Ctx, Scenario
+from tools.cluster.scenarios import SCENARIOS
 
 OUT_DIR = REPO_ROOT / "tests" / "fixtures" / "k8s"
 NAME = "web"
