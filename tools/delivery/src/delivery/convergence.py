@@ -20,7 +20,6 @@ class Outcome(StrEnum):
 
 
 EXIT_CODES = {Outcome.CONVERGED: 0, Outcome.MISMATCH: 1, Outcome.UNREACHABLE: 2}
-EXIT_BAD_INPUT = 3
 
 
 @dataclass(frozen=True)

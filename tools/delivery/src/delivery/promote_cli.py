@@ -15,40 +15,25 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
 
+from delivery.arguments import DIGEST, Parser, git_sha
 from delivery.git import GitError, commit_paths, toplevel
 from delivery.overlay import OverlayError, set_digests
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 3, 4
-_SHA = re.compile(r"^[0-9a-f]{40}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+EXIT_OK, EXIT_REFUSED = 0, 4
 _ENV = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,127}$")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"promote: {message}\n")
 
 
 def _image_digest(value: str) -> tuple[str, str]:
     name, sep, digest = value.partition("=")
     if not sep or not _IMAGE.fullmatch(name):
         raise argparse.ArgumentTypeError(f"must be <image-name>=sha256:<64 hex>: {value!r}")
-    if not _DIGEST.fullmatch(digest):
+    if not DIGEST.fullmatch(digest):
         raise argparse.ArgumentTypeError(
             f"digest for {name!r} must look like sha256:<64 hex>: {digest!r}"
         )
     return name, digest
-
-
-def _sha(value: str) -> str:
-    if not _SHA.fullmatch(value):
-        raise argparse.ArgumentTypeError(
-            f"must be a full 40-character lowercase hex SHA: {value!r}"
-        )
-    return value
 
 
 def _env(value: str) -> str:
@@ -58,7 +43,7 @@ def _env(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="promote",
         description="Write image digests into k8s/overlays/<env> and commit them.",
         epilog="exit codes: 0 promoted or already current, 3 bad input, 4 refused",
@@ -73,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="image name as listed under the overlay's images:, with its new digest (repeatable)",
     )
     parser.add_argument(
-        "--source-sha", type=_sha, required=True, help="commit the images were built from"
+        "--source-sha", type=git_sha, required=True, help="commit the images were built from"
     )
     parser.add_argument(
         "--repo", type=Path, default=Path(), help="the config repository (default: .)"

@@ -11,32 +11,17 @@ Exit codes:
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
 
+from delivery.arguments import Parser, git_sha
 from delivery.git import GitError, run, toplevel
 from delivery.overlay import OverlayError, read_digests
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 3, 4
-_SHA = re.compile(r"^[0-9a-f]{40}$")
+EXIT_OK, EXIT_REFUSED = 0, 4
 _SUBJECT = re.compile(r"^deploy\((?P<env>[a-z0-9-]+)\): ")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"rollback: {message}\n")
-
-
-def _sha(value: str) -> str:
-    if not _SHA.fullmatch(value):
-        raise argparse.ArgumentTypeError(
-            f"must be a full 40-character lowercase hex SHA: {value!r}"
-        )
-    return value
 
 
 def _trailer(repo: Path, commit: str, key: str) -> str | None:
@@ -80,9 +65,9 @@ def revert(repo: Path, promotion: str, reason: str) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="rollback", description="Revert a promotion commit.")
+    parser = Parser(prog="rollback", description="Revert a promotion commit.")
     parser.add_argument(
-        "--promotion", type=_sha, required=True, help="the promotion commit to revert"
+        "--promotion", type=git_sha, required=True, help="the promotion commit to revert"
     )
     parser.add_argument("--reason", required=True, help="why, recorded in the revert commit")
     parser.add_argument(

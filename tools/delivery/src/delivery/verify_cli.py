@@ -18,41 +18,19 @@ import re
 import sys
 import time
 from dataclasses import asdict
-from typing import NoReturn
 from urllib.parse import urlsplit
 
-from delivery.convergence import EXIT_BAD_INPUT, EXIT_CODES, Answer, Expected, Outcome, Tracker
+from delivery.arguments import Parser, git_sha, image_digest
+from delivery.convergence import EXIT_CODES, Answer, Expected, Outcome, Tracker
 from delivery.targets import ServiceRef, board_verdict, fetch_meta, new_client, ready_endpoint_urls
 
-_SHA = re.compile(r"^[0-9a-f]{40}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # argparse exits 2, which verify reserves for "unreachable".
-        self.exit(EXIT_BAD_INPUT, f"verify: {message}\n")
 
 
 def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(f"not an http(s) URL: {value!r}")
-    return value
-
-
-def _sha(value: str) -> str:
-    if not _SHA.fullmatch(value):
-        raise argparse.ArgumentTypeError(
-            f"must be a full 40-character lowercase hex SHA: {value!r}"
-        )
-    return value
-
-
-def _digest(value: str) -> str:
-    if not _DIGEST.fullmatch(value):
-        raise argparse.ArgumentTypeError(f"must look like sha256:<64 hex>: {value!r}")
     return value
 
 
@@ -79,7 +57,7 @@ def _namespaced(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="verify",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         epilog="exit codes: 0 converged, 1 wrong or mixed version, 2 unreachable, 3 bad input",
@@ -97,8 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--kubeconfig", help="kubeconfig for --service (default: kubectl's)")
     parser.add_argument("--kubectl", default="kubectl", help="kubectl binary (with --service)")
-    parser.add_argument("--expect-sha", type=_sha, required=True, help="git SHA that must answer")
-    parser.add_argument("--expect-digest", type=_digest, help="image digest that must answer")
+    parser.add_argument(
+        "--expect-sha", type=git_sha, required=True, help="git SHA that must answer"
+    )
+    parser.add_argument("--expect-digest", type=image_digest, help="image digest that must answer")
     parser.add_argument(
         "--consecutive", "-n", type=_positive_int, default=5, help="polls in a row (N)"
     )
