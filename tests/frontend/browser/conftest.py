@@ -18,7 +18,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main
+# thread, which would break asyncio.run() in every later test of the session.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """A Chromium launched from the distribution's binary."""
     if not CHROMIUM.is_file():

@@ -80,6 +80,9 @@ class BackendProbes:
         self.service = ProbeResult(target="service", url=settings.backend_base)
         self.pods: dict[str, ProbeResult] = {}
         self.attempts = 0
+        # What viewers last saw. Staleness changes with time alone, so each round
+        # compares against this rather than against the state just before it.
+        self._published: tuple[object, ...] | None = None
 
     def snapshot(self) -> ProbeSnapshot:
         return ProbeSnapshot(
@@ -119,11 +122,11 @@ class BackendProbes:
         results = await asyncio.gather(
             probe_once(http, self.service), *(probe_once(http, p) for p in pods.values())
         )
-        before = self._visible_state()
         self.service = results[0]
         self.pods = {r.target: r for r in results[1:]}
         after = self._visible_state()
-        if before != after:
+        if after != self._published:
+            self._published = after
             # Latency and "last seen" alone do not wake viewers: the periodic refresh shows them.
             log.info(
                 "backend probe state changed",
