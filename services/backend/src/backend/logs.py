@@ -52,3 +52,5 @@ def configure(level: str, service: str) -> None:
         logger.propagate = True
     # Requests are logged once, by our middleware, with the route template.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every outgoing request at INFO: one line per probe would bury the request log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
