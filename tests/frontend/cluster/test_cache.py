@@ -22,7 +22,7 @@ from tests.frontend.support.board import (
     wait_for,
 )
 from tests.support.controlplane import ControlPlane
-from tests.support.faults import compact_etcd, start_apiserver, stop_apiserver
+from tests.support.faults import compact_etcd, fault_labels, start_apiserver, stop_apiserver
 from tests.support.kube import Kube
 from tests.support.manifests import IMAGE, deployment, service_account_with_role
 
@@ -38,7 +38,10 @@ def test_cache_follows_a_rollout_from_start_to_finish(
     kube: Kube, namespace: str, kubeconfig: Path
 ) -> None:
     with board(kubeconfig, namespace) as proc:
-        kube.apply(deployment("shop", replicas=3), namespace=namespace)
+        # slow-ready pods: kwok's instant readiness could finish the whole rollout
+        # inside one 250 ms batch, and then there would be no middle to observe.
+        slow = fault_labels("slow-ready")
+        kube.apply(deployment("shop", replicas=3, pod_labels=slow), namespace=namespace)
         first = wait_for("revision 1 healthy", lambda: (c := card(status(proc), "shop"))
                          and c["health"]["code"] == "Healthy" and c)  # fmt: skip
         assert first["revision"] == 1
