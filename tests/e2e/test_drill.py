@@ -78,10 +78,18 @@ def backend_card(proc: Any) -> dict[str, Any] | None:
 
 
 def verify(
-    namespace: str, kubeconfig: Path, kubectl: str, sha: str, digest: str, timeout: float
+    namespace: str,
+    kubeconfig: Path,
+    kubectl: str,
+    sha: str,
+    digest: str,
+    timeout: float,
+    board_url: str | None = None,
 ) -> Any:
+    board = ["--status-url", f"{board_url}/api/v1/status", "--deployment", f"{namespace}/backend"]
     return tool(
-        "verify", "--service", f"{namespace}/backend", "--port", "8080",
+        "verify", *(board if board_url else []),
+        "--service", f"{namespace}/backend", "--port", "8080",
         "--kubeconfig", str(kubeconfig), "--kubectl", kubectl,
         "--expect-sha", sha, "--expect-digest", digest,
         "-n", "3", "--interval", "0.5", "--timeout", str(timeout), "--json",
@@ -161,9 +169,16 @@ def test_promote_fail_revert_recover(
             )
             assert healthy_b["rollout"]["message"] == 'deployment "backend" successfully rolled out'
             verified_b = verify(
-                ns, control_plane.kubeconfig, kube.kubectl, SHA["B"], DIGEST["B"], 30
+                ns,
+                control_plane.kubeconfig,
+                kube.kubectl,
+                SHA["B"],
+                DIGEST["B"],
+                30,
+                board_proc.url,
             )
             assert verified_b.returncode == 0, verified_b.stderr
+            assert "board: Healthy" in verified_b.stderr
             clock.step("2. sync B, rollout complete, board Healthy, verify exit 0")
 
             # 3. Promote broken C: its pods start but never become ready.
