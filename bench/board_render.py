@@ -4,8 +4,9 @@ Measures, on one core, what one board version costs the server (done once per
 version however many viewers are connected): building the cards from the cache
 snapshot, rendering the HTML fragment, and serialising /api/v1/status.
 
-Data: tests/fixtures/k8s/*.json when captured fixtures exist (deep-copied and
-renamed), else the in-process test builders (tests/frontend/support/objects.py).
+Data: the in-process test builders (tests/frontend/support/objects.py), which
+produce objects shaped like the API's JSON; the captured fixtures hold only a few
+pods each, too few to scale to 2,000 without inventing most of them anyway.
 
     uv run --frozen python bench/board_render.py [--deployments 200] [--pods-each 10]
 """
