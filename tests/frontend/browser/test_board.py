@@ -120,7 +120,8 @@ def test_board_screenshot_for_the_readme(page: Page, kube: Kube, namespace: str)
     kube.apply(deployment("search", replicas=2, pod_labels=fault_labels("crashloop")),
                namespace=namespace)  # fmt: skip
     page.wait_for_selector(f"#d-{namespace}-payments[data-done='true']", timeout=60_000)
-    page.wait_for_selector(f"#d-{namespace}-search", timeout=30_000)
+    # The screenshot should show the failing rollout as Degraded, not mid-start.
+    page.wait_for_selector(f"#d-{namespace}-search[data-health='Degraded']", timeout=30_000)
     wait_for("backend panel", lambda: "1.4.0" in page.inner_text(".backend"), timeout=30)
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
