@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from backend.settings import Settings, describe_error
+from backend.settings import Settings
+from servicekit.settings_errors import describe_error
 
 
 def test_defaults_leave_unknown_identity_null() -> None:
@@ -54,7 +55,7 @@ def test_bad_setting_is_named_with_its_value(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError) as excinfo:
         Settings()
-    message = describe_error(excinfo.value)
+    message = describe_error(excinfo.value, Settings)
     assert expected in message
     assert "\n" not in message
 
@@ -63,7 +64,7 @@ def test_faults_without_token_are_refused(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("BACKEND_FAULTS_ENABLED", "true")
     with pytest.raises(ValidationError) as excinfo:
         Settings()
-    assert "BACKEND_FAULTS_TOKEN must be set" in describe_error(excinfo.value)
+    assert "BACKEND_FAULTS_TOKEN must be set" in describe_error(excinfo.value, Settings)
 
 
 def test_short_token_value_is_redacted_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,4 +72,4 @@ def test_short_token_value_is_redacted_in_the_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("BACKEND_PORT", "bad")
     with pytest.raises(ValidationError) as excinfo:
         Settings()
-    assert "x" * 20 not in describe_error(excinfo.value)
+    assert "x" * 20 not in describe_error(excinfo.value, Settings)

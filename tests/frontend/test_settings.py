@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from frontend.settings import Settings, describe_error
+from frontend.settings import Settings
+from servicekit.settings_errors import describe_error
 
 
 def test_settings_defaults_bind_loopback() -> None:
@@ -42,7 +43,7 @@ def test_settings_reject_invalid_values_naming_the_variable(
     with pytest.raises(ValidationError) as caught:
         Settings()
 
-    message = describe_error(caught.value)
+    message = describe_error(caught.value, Settings)
     assert expected in message
     assert "\n" not in message
 

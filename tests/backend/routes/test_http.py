@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -81,3 +82,17 @@ def test_malformed_json_is_422_not_500(drill_client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_access_log_line_carries_route_status_and_request_id(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backend.access")
+    client.get("/meta", headers={"X-Request-ID": "ci-run-7"})
+    (record,) = [r for r in caplog.records if r.name == "backend.access"]
+    assert (record.method, record.route, record.status, record.request_id) == (  # type: ignore[attr-defined]
+        "GET",
+        "/meta",
+        200,
+        "ci-run-7",
+    )

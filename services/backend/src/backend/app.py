@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from backend import errors, metrics, readiness
+from backend import metrics, readiness
 from backend.dependencies import run_checks
 from backend.middleware import BodyLimit, FaultInjection, RequestContext
 from backend.routes import faults, health, meta
 from backend.settings import Settings
 from backend.state import RuntimeState
+from servicekit import errors
+from servicekit.access import AccessLog
 
 log = logging.getLogger("backend")
 
@@ -85,9 +87,11 @@ def create_app(settings: Settings, state: RuntimeState | None = None) -> FastAPI
         app.include_router(faults.router)
     # Middleware added last runs outermost. Faults sit inside the metrics
     # middleware so injected errors show up in the RED metrics; the request
-    # context wraps everything, so even a 413 is logged and carries X-Build-SHA.
+    # context wraps everything, so even a 413 carries X-Build-SHA, and the access log
+    # wraps that, so every answer is logged with its request id.
     app.add_middleware(FaultInjection, state=runtime)
     metrics.install(app, settings, runtime, verdict)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext, state=runtime, build_sha=settings.git_sha)
+    app.add_middleware(AccessLog, logger="backend.access")
     return app

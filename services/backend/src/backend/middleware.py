@@ -1,23 +1,19 @@
-"""Pure ASGI middleware: request context and logs, body limit, and fault injection."""
+"""Pure ASGI middleware: request context, body limit, and fault injection."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-import logging
 import random
 import re
-import time
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import error_payload
 from backend.state import RuntimeState
-
-log = logging.getLogger("backend.access")
+from servicekit.errors import error_payload
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 # Probes, metrics and the drills themselves must stay truthful while a drill runs.
@@ -40,7 +36,8 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 class RequestContext:
-    """Request id, ``X-Build-SHA``, drain-time ``Connection: close`` and one access-log line."""
+    """Request id (kept in the scope for the access log), ``X-Build-SHA``, and
+    ``Connection: close`` while draining."""
 
     def __init__(self, app: ASGIApp, state: RuntimeState, build_sha: str | None) -> None:
         self.app = app
@@ -54,13 +51,9 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-build-sha", self.sha_header))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -70,20 +63,7 @@ class RequestContext:
                 message["headers"] = headers
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            route = scope.get("route")
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": getattr(route, "path", None),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "request_id": request_id,
-                },
-            )
+        await self.app(scope, receive, send_with_headers)
 
 
 class _BodyTooLargeError(Exception):

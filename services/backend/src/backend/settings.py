@@ -16,7 +16,6 @@ from pydantic import (
     AnyHttpUrl,
     Field,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -108,21 +107,3 @@ class Settings(BaseSettings):
                 "when BACKEND_FAULTS_ENABLED is true"
             )
         return self
-
-
-def describe_error(exc: Exception) -> str:
-    """Render a settings ValidationError as one line naming the variable and value."""
-    if not isinstance(exc, ValidationError):
-        return str(exc)
-    parts = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
-        if loc:
-            name = "BACKEND_" + loc[0].upper()
-            value = error.get("input")
-            shown = "<redacted>" if "token" in loc[0] else repr(value)
-            reason = str(error["msg"]).removeprefix("Value error, ")
-            parts.append(f"invalid setting {name}={shown}: {reason}")
-        else:
-            parts.append(str(error["msg"]).removeprefix("Value error, "))
-    return "; ".join(parts)

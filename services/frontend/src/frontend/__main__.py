@@ -10,16 +10,17 @@ import sys
 
 from pydantic import ValidationError
 
-from frontend import logs
 from frontend.server import serve
-from frontend.settings import Settings, describe_error
+from frontend.settings import Settings
+from servicekit import logs
+from servicekit.settings_errors import describe_error
 
 
 def main() -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        sys.stderr.write(f"frontend: {describe_error(exc)}\n")
+        sys.stderr.write(f"frontend: {describe_error(exc, Settings)}\n")
         return 2
     logs.configure(settings.log_level, settings.service_name)
     serve(settings)

@@ -10,16 +10,18 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from frontend import errors, metrics
+from frontend import metrics
 from frontend.board import Board, build_board
 from frontend.cache import ClusterCache
 from frontend.live import Changes
-from frontend.middleware import AccessLog, SecurityHeaders
+from frontend.middleware import SecurityHeaders
 from frontend.probes import BackendProbes
 from frontend.routes import api, events, health, pages, static
 from frontend.runtime import ClusterSource, Runtime
 from frontend.settings import Settings
 from frontend.views import Assets, BoardCache, environment
+from servicekit import errors
+from servicekit.access import AccessLog
 
 log = logging.getLogger("frontend")
 
@@ -95,6 +97,6 @@ def create_app(settings: Settings, cluster: ClusterSource | None = None) -> Fast
     for router in (pages.router, events.router, api.router, health.router, static.router):
         app.include_router(router)
     metrics.install(app, runtime)
-    app.add_middleware(AccessLog)
+    app.add_middleware(AccessLog, logger="frontend.access")
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,13 +1,8 @@
-"""Pure ASGI middleware: security headers and one access-log line per request."""
+"""Pure ASGI middleware: security headers (the access log is servicekit's)."""
 
 from __future__ import annotations
 
-import logging
-import time
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-log = logging.getLogger("frontend.access")
 
 # No 'unsafe-inline' anywhere: htmx's indicator styles are switched off by a meta
 # tag (htmx.config.includeIndicatorStyles=false) and the board ships no inline code.
@@ -40,37 +35,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class AccessLog:
-    """One JSON line per request, labelled by route template (never the raw path)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def track(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, track)
-        finally:
-            route = scope.get("route")
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": getattr(route, "path", None),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["local", "dev", "staging", "prod"]
@@ -109,20 +109,3 @@ class Settings(BaseSettings):
     @property
     def backend_base(self) -> str:
         return str(self.backend_url).rstrip("/")
-
-
-def describe_error(exc: Exception) -> str:
-    """Render a settings ValidationError as one line naming the variable and value."""
-    if not isinstance(exc, ValidationError):
-        return str(exc)
-    parts = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
-        reason = str(error["msg"]).removeprefix("Value error, ")
-        if loc:
-            parts.append(
-                f"invalid setting FRONTEND_{loc[0].upper()}={error.get('input')!r}: {reason}"
-            )
-        else:
-            parts.append(reason)
-    return "; ".join(parts)

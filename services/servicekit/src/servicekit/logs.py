@@ -1,4 +1,4 @@
-"""Structured JSON logging: one object per line on stderr (same shape as the backend)."""
+"""Structured JSON logging: one object per line on stderr, the same shape for every service."""
 
 from __future__ import annotations
 

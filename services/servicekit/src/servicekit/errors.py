@@ -1,4 +1,4 @@
-"""One JSON error shape for every non-2xx answer: ``{"error": {...}}``."""
+"""One JSON error shape for every non-2xx answer of every service: ``{"error": {...}}``."""
 
 from __future__ import annotations
 
@@ -24,19 +24,22 @@ _REASONS = {
 
 
 def error_payload(
-    status: int, message: str, request_id: str | None, **extra: Any
+    status: int, message: str, request_id: str | None = None, **extra: Any
 ) -> dict[str, Any]:
+    """The error body; ``request_id`` appears when the service tracks one."""
     body: dict[str, Any] = {
         "status": status,
         "code": _REASONS.get(status, "error"),
         "message": message,
-        "request_id": request_id,
     }
+    if request_id is not None:
+        body["request_id"] = request_id
     body.update(extra)
     return {"error": body}
 
 
-def _request_id(request: Request) -> str | None:
+def request_id(request: Request) -> str | None:
+    """The id a request-id middleware stored in the ASGI scope's state, if any."""
     value = request.scope.get("state", {}).get("request_id")
     return value if isinstance(value, str) else None
 
@@ -53,7 +56,7 @@ def install(app: FastAPI) -> None:
         else:
             message = str(exc.detail)
         return JSONResponse(
-            error_payload(exc.status_code, message, _request_id(request)),
+            error_payload(exc.status_code, message, request_id(request)),
             status_code=exc.status_code,
             headers=exc.headers,
         )
@@ -61,14 +64,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [
-            {
-                "field": ".".join(str(part) for part in error["loc"]),
-                "message": error["msg"],
-            }
+            {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
             for error in exc.errors()
         ]
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        return JSONResponse(
-            error_payload(422, f"invalid request: {summary}", _request_id(request), fields=fields),
-            status_code=422,
-        )
+        body = error_payload(422, f"invalid request: {summary}", request_id(request), fields=fields)
+        return JSONResponse(body, status_code=422)

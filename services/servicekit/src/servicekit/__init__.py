@@ -1,0 +1,1 @@
+"""Plumbing the backend and the frontend share, so both log and fail the same way."""

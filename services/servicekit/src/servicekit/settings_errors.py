@@ -1,0 +1,25 @@
+"""A settings ValidationError as one line naming each variable and its value."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+# Values of settings whose names contain these are never echoed back.
+_SECRET_WORDS = ("token", "secret", "password")
+
+
+def describe_error(exc: ValidationError, settings: type[BaseSettings]) -> str:
+    """``invalid setting <PREFIX><NAME>=<value>: <reason>``, joined with "; "."""
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    parts = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        if loc:
+            secret = any(word in loc[0] for word in _SECRET_WORDS)
+            shown = "<redacted>" if secret else repr(error.get("input"))
+            parts.append(f"invalid setting {prefix}{loc[0].upper()}={shown}: {reason}")
+        else:
+            parts.append(reason)
+    return "; ".join(parts)
