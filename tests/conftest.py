@@ -1,10 +1,20 @@
-"""Root conftest: shared plugins for every tier."""
+"""Root conftest: the real-cluster plugin and fixtures shared by every tier."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
-_SUPPORT = Path(__file__).parent / "support"
+import pytest
 
-# The real-cluster plugin arrives with tools/cluster; register it when present.
-pytest_plugins = ["tests.support.cluster"] if (_SUPPORT / "cluster.py").exists() else []
+from tests.support.processes import ServiceProcess
+
+pytest_plugins = ["tests.support.cluster"]
+
+
+@pytest.fixture
+def started() -> Iterator[list[ServiceProcess]]:
+    """Real service processes a test started; each is stopped (by its PID) afterwards."""
+    procs: list[ServiceProcess] = []
+    yield procs
+    for proc in procs:
+        proc.stop()

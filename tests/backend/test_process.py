@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,14 +14,6 @@ import pytest
 from tests.support.processes import FAULTS_TOKEN, SHA_A, ServiceProcess, backend_process
 
 pytestmark = pytest.mark.process
-
-
-@pytest.fixture
-def started() -> Iterator[list[ServiceProcess]]:
-    procs: list[ServiceProcess] = []
-    yield procs
-    for proc in procs:
-        proc.stop()
 
 
 def test_meta_reports_the_sha_passed_in_the_environment(started: list[ServiceProcess]) -> None:

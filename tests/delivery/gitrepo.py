@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from delivery.git import run as git
+
 OVERLAY = """\
 # dev overlay: promotion rewrites only the digests below
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -22,13 +24,6 @@ images:
     newTag: "0.1.0"
 """
 SOURCE = "c" * 40
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    )
-    return result.stdout.strip()
 
 
 def make_repo(path: Path) -> Path:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.delivery.gitrepo import SOURCE, git, promote
+from delivery.git import run as git
+from tests.delivery.gitrepo import SOURCE, promote
 
 NEW = "sha256:" + "2" * 64
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.delivery.gitrepo import SOURCE, git, promote, run_cli
+from delivery.git import run as git
+from tests.delivery.gitrepo import SOURCE, promote, run_cli
 
 FIRST = "sha256:" + "2" * 64
 SECOND = "sha256:" + "3" * 64

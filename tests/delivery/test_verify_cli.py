@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,14 +14,6 @@ from tests.support.processes import SHA_A, SHA_B, ServiceProcess, backend_proces
 from tests.support.roundrobin import round_robin
 
 pytestmark = pytest.mark.process
-
-
-@pytest.fixture
-def started() -> Iterator[list[ServiceProcess]]:
-    procs: list[ServiceProcess] = []
-    yield procs
-    for proc in procs:
-        proc.stop()
 
 
 def run_verify(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -16,18 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from delivery.git import run as git
 from tests.support.kube import Kube
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)}: {result.stderr}")
-    return result.stdout.strip()
 
 
 def tool(name: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from delivery.git import run as git
 from tests.e2e.conftest import TIMINGS
-from tests.e2e.gitops import ConfigRepo, git, sync, tool
+from tests.e2e.gitops import ConfigRepo, sync, tool
 from tests.frontend.support.board import board, card, status, wait_for
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import Kube
@@ -77,6 +78,16 @@ def backend_card(proc: Any) -> dict[str, Any] | None:
     return card(status(proc), "backend")
 
 
+def promote(repo: ConfigRepo, version: str) -> str:
+    """What promote.yaml does: the promotion commit, pushed; returns its SHA."""
+    result = tool(
+        "promote", "--repo", str(repo.work), "--env", "dev",
+        "--image", f"backend={DIGEST[version]}", "--source-sha", SHA[version],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return repo.push()
+
+
 def verify(
     namespace: str,
     kubeconfig: Path,
@@ -105,19 +116,7 @@ def test_promote_fail_revert_recover(
 ) -> None:
     ns, clock = drill_namespace, Clock()
     repo = ConfigRepo.create(tmp_path)
-    promote = tool(
-        "promote",
-        "--repo",
-        str(repo.work),
-        "--env",
-        "dev",
-        "--image",
-        f"backend={DIGEST['A']}",
-        "--source-sha",
-        SHA["A"],
-    )
-    assert promote.returncode == 0, promote.stderr
-    repo.push()
+    promote(repo, "A")
     runner = PodRunner(control_plane.api(), ns, catalog(), pod_network.exec_prefix()).start()
     try:
         # Version A is running before the drill starts.
@@ -134,19 +133,7 @@ def test_promote_fail_revert_recover(
             )
 
             # 1. Promote B: one commit that changes the digest, pushed to the remote.
-            result = tool(
-                "promote",
-                "--repo",
-                str(repo.work),
-                "--env",
-                "dev",
-                "--image",
-                f"backend={DIGEST['B']}",
-                "--source-sha",
-                SHA["B"],
-            )
-            assert result.returncode == 0, result.stderr
-            promotion_b = repo.push()
+            promotion_b = promote(repo, "B")
             assert (
                 git(repo.work, "log", "-1", "--format=%s")
                 == f"deploy(dev): promote backend to {SHA['B'][:12]}"
@@ -182,19 +169,7 @@ def test_promote_fail_revert_recover(
             clock.step("2. sync B, rollout complete, board Healthy, verify exit 0")
 
             # 3. Promote broken C: its pods start but never become ready.
-            result = tool(
-                "promote",
-                "--repo",
-                str(repo.work),
-                "--env",
-                "dev",
-                "--image",
-                f"backend={DIGEST['C']}",
-                "--source-sha",
-                SHA["C"],
-            )
-            assert result.returncode == 0, result.stderr
-            promotion_c = repo.push()
+            promotion_c = promote(repo, "C")
             sync(repo, kube, ns)
             clock.step("3. promote C and sync")
 
