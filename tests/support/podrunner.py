@@ -1,7 +1,7 @@
 """Real backend processes behind kwok pods, so /meta answers and readiness are real.
 
 kwok has no kubelet: it only writes pod statuses. For pods labelled
-``RUNNER_LABEL=true`` the kwok stage in ``runner_stage()`` marks the pod Running
+``RUNNER_LABEL=true`` the kwok stage ``stages.runner_stage()`` marks the pod Running
 with a pod IP but *not* Ready. This runner then starts one real backend process
 per such pod, bound to the pod's IP inside the pod network, with the pod's
 environment (ConfigMaps and Downward API values resolved) plus what the image
@@ -29,70 +29,9 @@ from urllib.parse import quote
 import httpx
 
 from tests.support.kube import ApiClient
+from tests.support.stages import RUNNER_LABEL
 
-RUNNER_LABEL = "runner.gitops-platform.test/managed"
 _PATCH = "application/strategic-merge-patch+json"
-
-
-def runner_stage() -> dict[str, Any]:
-    """kwok Stage: Running with a pod IP, containers started but not ready."""
-    template = """{{ $now := Now }}
-conditions:
-- {type: Initialized, status: "True", lastTransitionTime: {{ $now | Quote }}}
-- {type: Ready, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now | Quote }}}
-- type: ContainersReady
-  status: "False"
-  reason: ContainersNotReady
-  lastTransitionTime: {{ $now | Quote }}
-- {type: PodScheduled, status: "True", lastTransitionTime: {{ $now | Quote }}}
-containerStatuses:
-{{ range .spec.containers }}
-- image: {{ .image | Quote }}
-  name: {{ .name | Quote }}
-  ready: false
-  started: true
-  restartCount: 0
-  state:
-    running:
-      startedAt: {{ $now | Quote }}
-{{ end }}
-{{ with NodeIPsWith .spec.nodeName }}
-hostIP: {{ index . 0 | Quote }}
-{{ end }}
-{{ $ips := PodIPsWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) \
-( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
-{{ with $ips }}
-podIP: {{ index . 0 | Quote }}
-podIPs:
-{{ range . }}
-- ip: {{ . | Quote }}
-{{ end }}
-{{ end }}
-phase: Running
-startTime: {{ $now | Quote }}
-"""
-    return {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1",
-        "kind": "Stage",
-        "metadata": {"name": "gitops-runner-start"},
-        "spec": {
-            "resourceRef": {"apiGroup": "v1", "kind": "Pod"},
-            "selector": {
-                "matchExpressions": [
-                    {
-                        "key": f'.metadata.labels["{RUNNER_LABEL}"]',
-                        "operator": "In",
-                        "values": ["true"],
-                    },
-                    {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
-                    {"key": ".status.phase", "operator": "In", "values": ["Pending"]},
-                ]
-            },
-            # Outweighs upstream pod-ready (weight 0); matches once, while Pending.
-            "weight": 10000,
-            "next": {"statusTemplate": template},
-        },
-    }
 
 
 def _field(pod: Mapping[str, Any], path: str) -> str | None:
