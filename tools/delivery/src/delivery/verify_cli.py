@@ -20,6 +20,8 @@ import time
 from dataclasses import asdict
 from urllib.parse import urlsplit
 
+import httpx
+
 from delivery.arguments import Parser, git_sha, image_digest
 from delivery.convergence import EXIT_CODES, Answer, Expected, Outcome, Tracker
 from delivery.targets import ServiceRef, board_verdict, fetch_meta, new_client, ready_endpoint_urls
@@ -107,6 +109,16 @@ def _progress(tracker: Tracker, remaining: float) -> str:
     )
 
 
+def _poll(client: httpx.Client, target: str | ServiceRef) -> tuple[Answer, ...]:
+    """One poll: a /meta URL once, or every ready endpoint of a Service."""
+    if isinstance(target, str):
+        return (fetch_meta(client, target),)
+    try:
+        return tuple(fetch_meta(client, url) for url in ready_endpoint_urls(target))
+    except (RuntimeError, OSError, ValueError) as exc:
+        return (Answer(target=f"{target.namespace}/{target.name}", error=str(exc)),)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -118,18 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     deadline = started + args.timeout
     board_ok = args.status_url is None
     board_message = ""
+    target: str | ServiceRef = args.url
+    if args.service:
+        namespace, name = args.service.split("/")
+        target = ServiceRef(namespace, name, args.port, args.kubeconfig, args.kubectl)
     with new_client(args.request_timeout) as client:
         while True:
-            if args.url:
-                answers: tuple[Answer, ...] = (fetch_meta(client, args.url),)
-            else:
-                namespace, name = args.service.split("/")
-                ref = ServiceRef(namespace, name, args.port, args.kubeconfig, args.kubectl)
-                try:
-                    answers = tuple(fetch_meta(client, url) for url in ready_endpoint_urls(ref))
-                except (RuntimeError, OSError, ValueError) as exc:
-                    answers = (Answer(target=args.service, error=str(exc)),)
-            tracker.record(answers)
+            tracker.record(_poll(client, target))
             if args.status_url:
                 namespace, name = args.deployment.split("/")
                 verdict = board_verdict(client, args.status_url, namespace, name)
