@@ -27,7 +27,7 @@ from frontend.status.objects import (
     text,
 )
 from frontend.status.revisions import find_current, owned_replicasets, pods_of
-from frontend.status.rollout import TIMED_OUT_REASON
+from frontend.status.rollout import TIMED_OUT_REASON, replicas_waiting
 from frontend.status.signals import argo_failing_reason, early_causes
 
 HOOK_FINALIZER = "argocd.argoproj.io/hook-finalizer"
@@ -100,21 +100,12 @@ def _argo_deployment(deployment: Obj) -> Health:
             f"{waiting}observed deployment generation less than desired generation",
         )
     progressing = condition(deployment, "Progressing")
-    desired = optional_number(deployment, "spec", "replicas")
-    replicas = number(deployment, "status", "replicas")
-    updated = number(deployment, "status", "updatedReplicas")
-    available = number(deployment, "status", "availableReplicas")
     if progressing is not None and progressing.get("reason") == TIMED_OUT_REASON:
         return Health(
             HealthCode.DEGRADED, f'Deployment "{name(deployment)}" exceeded its progress deadline'
         )
-    if desired is not None and updated < desired:
-        message = f"{waiting}{updated} out of {desired} new replicas have been updated..."
-    elif replicas > updated:
-        message = f"{waiting}{replicas - updated} old replicas are pending termination..."
-    elif available < updated:
-        message = f"{waiting}{available} of {updated} updated replicas are available..."
-    else:
+    message = replicas_waiting(deployment, waiting)
+    if message is None:
         return Health(HealthCode.HEALTHY, "")
     return Health(HealthCode.PROGRESSING, message)
 

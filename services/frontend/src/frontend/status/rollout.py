@@ -48,6 +48,25 @@ def _pinned_revision_error(deployment: Mapping[str, Any], revision: int) -> str 
     return None
 
 
+def replicas_waiting(deployment: Mapping[str, Any], prefix: str) -> str | None:
+    """kubectl's three replica checks, in its order; Argo CD reuses them with its own prefix.
+
+    None once the updated replicas are all there, the old ones gone and all available.
+    """
+    desired = optional_number(deployment, "spec", "replicas")
+    replicas = number(deployment, "status", "replicas")
+    updated = number(deployment, "status", "updatedReplicas")
+    available = number(deployment, "status", "availableReplicas")
+    # A nil spec.replicas skips this check in kubectl, so None must not read as 0 here.
+    if desired is not None and updated < desired:
+        return f"{prefix}{updated} out of {desired} new replicas have been updated..."
+    if replicas > updated:
+        return f"{prefix}{replicas - updated} old replicas are pending termination..."
+    if available < updated:
+        return f"{prefix}{available} of {updated} updated replicas are available..."
+    return None
+
+
 def rollout_status(deployment: Mapping[str, Any], revision: int = 0) -> RolloutStatus:
     """kubectl's verdict; ``revision`` > 0 behaves like ``kubectl rollout status --revision``."""
     if revision > 0:
@@ -72,19 +91,10 @@ def rollout_status(deployment: Mapping[str, Any], revision: int = 0) -> RolloutS
             error=True,
         )
 
-    waiting = f'Waiting for deployment "{deployment_name}" rollout to finish: '
-    desired = optional_number(deployment, "spec", "replicas")
-    replicas = number(deployment, "status", "replicas")
-    updated = number(deployment, "status", "updatedReplicas")
-    available = number(deployment, "status", "availableReplicas")
-    # A nil spec.replicas skips this check in kubectl, so None must not read as 0 here.
-    if desired is not None and updated < desired:
-        message = f"{waiting}{updated} out of {desired} new replicas have been updated..."
-    elif replicas > updated:
-        message = f"{waiting}{replicas - updated} old replicas are pending termination..."
-    elif available < updated:
-        message = f"{waiting}{available} of {updated} updated replicas are available..."
-    else:
+    message = replicas_waiting(
+        deployment, f'Waiting for deployment "{deployment_name}" rollout to finish: '
+    )
+    if message is None:
         return RolloutStatus(
             f'deployment "{deployment_name}" successfully rolled out', done=True, error=False
         )
