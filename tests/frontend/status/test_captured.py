@@ -42,9 +42,14 @@ def test_kubectl_and_argo_agree_on_done(capture: Capture) -> None:
     # rollout-semantics.md §2.2: Argo CD's rules are kubectl's plus paused (and deletion).
     dep = capture.deployment
     assert dep is not None
-    if flag(dep, "spec", "paused") or deleting(dep):
-        pytest.skip("paused or deleting: Argo CD answers before kubectl's rules run")
     kubectl, argo = rollout_status(dep), argo_deployment_health(dep)
+    # Argo CD answers these two before kubectl's rules run.
+    if deleting(dep):
+        assert (argo.code, argo.message) == (HealthCode.PROGRESSING, "Pending deletion")
+        return
+    if flag(dep, "spec", "paused"):
+        assert (argo.code, argo.message) == (HealthCode.SUSPENDED, "Deployment is paused")
+        return
     assert kubectl.done is (argo.code is HealthCode.HEALTHY)
     assert kubectl.error is (argo.code is HealthCode.DEGRADED)
 
