@@ -41,11 +41,15 @@ system: ## Install the Debian packages the test tiers need (chromium, buildah, p
 	bash tools/setup-system.sh
 
 .PHONY: test
-test: venv frontend-assets system ## Run every test tier (see docs/testing.md)
-	$(PYTEST)
+test: venv frontend-assets system ## Run every test tier, measuring coverage (see docs/testing.md)
+	$(PYTEST) --cov --cov-report=
+
+.PHONY: coverage
+coverage: venv ## Per-file coverage table of the last test run; fails under the pyproject.toml gate
+	$(UV) run --frozen coverage report
 
 .PHONY: test-fast
-test-fast: venv ## Run the tiers that need nothing but Python
+test-fast: venv frontend-assets ## Run the tiers that need nothing but Python (and npm for htmx)
 	$(PYTEST) -m "not cluster and not e2e and not browser and not images"
 
 .PHONY: lint
