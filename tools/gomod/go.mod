@@ -1,0 +1,17 @@
+// The Go modules this project builds its tools from, listed so Dependabot can
+// propose updates. Nothing is built from this file: the build scripts read the
+// pins in tools/*/versions.env, and tests/pipeline/test_dependabot.py fails when
+// a version here and its versions.env pin disagree.
+module gitops-platform.local/tools
+
+go 1.26
+
+require (
+	github.com/argoproj/argo-cd/v3 v3.5.7
+	github.com/fluxcd/kustomize-controller v1.9.6
+	github.com/fluxcd/source-controller v1.9.6
+	github.com/rhysd/actionlint v1.7.12
+	go.etcd.io/etcd/server/v3 v3.6.14
+	k8s.io/kubernetes v1.36.3
+	sigs.k8s.io/kwok v0.8.0
+)
