@@ -1,4 +1,4 @@
-# Status board frontend (issue 4). Included from the root Makefile, which defines UV and `venv`.
+# Status board frontend (services/frontend/README.md). Included from the root Makefile, which defines UV and `venv`.
 # htmx and its SSE extension come from npm, pinned with integrity hashes in package-lock.json,
 # installed into services/frontend/node_modules/ (git-ignored) and served by the app itself.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 
 from backend.app import create_app
 from backend.settings import Settings
+from tests.backend.support import ClientFactory
 from tests.support.processes import FAULTS_TOKEN, SHA_A
-
-ClientFactory = Callable[..., TestClient]
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +47,3 @@ def client(make_client: ClientFactory) -> TestClient:
 @pytest.fixture
 def drill_client(make_client: ClientFactory) -> TestClient:
     return make_client(git_sha=SHA_A, faults_enabled=True, faults_token=FAULTS_TOKEN)
-
-
-AUTH = {"Authorization": f"Bearer {FAULTS_TOKEN}"}

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.readiness import evaluate
-from backend.state import DependencyResult, Faults, Lifecycle
+from backend.readiness import Check, current, evaluate
+from backend.runtime import DependencyResult, Faults, Lifecycle, Runtime
 
 
 def _lifecycle(started: bool = True, draining: bool = False) -> Lifecycle:
@@ -96,3 +96,21 @@ def test_no_dependencies_configured_means_three_checks() -> None:
     verdict = evaluate(_lifecycle(), Faults(), [], {})
     assert verdict.ready
     assert len(verdict.checks) == 3
+
+
+def test_current_verdict_waits_for_every_url_the_runtime_expects() -> None:
+    other = "http://127.0.0.1:10/healthz"
+    runtime = Runtime(
+        lifecycle=_lifecycle(),
+        readiness_urls=(DEP, other),
+        dependency_results={
+            DEP: DependencyResult(DEP, True, "HTTP 200 in 3 ms", 0),
+            "http://removed.test/": DependencyResult("http://removed.test/", False, "gone", 0),
+        },
+    )
+    verdict = current(runtime)
+    assert verdict.ready is False
+    assert verdict.checks[3:] == (
+        Check(f"dependency:{DEP}", True, "HTTP 200 in 3 ms"),
+        Check(f"dependency:{other}", False, "not checked yet"),
+    )

@@ -73,3 +73,17 @@ def test_short_token_value_is_redacted_in_the_error(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ValidationError) as excinfo:
         Settings()
     assert "x" * 20 not in describe_error(excinfo.value, Settings)
+
+
+def test_every_setting_is_described_for_help() -> None:
+    undescribed = [name for name, field in Settings.model_fields.items() if not field.description]
+    assert undescribed == []
+
+
+def test_shared_settings_keep_the_backend_prefix_and_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BACKEND_SHUTDOWN_TIMEOUT_SECONDS", "0.5")
+    settings = Settings()
+    assert (settings.port, settings.service_name) == (8080, "backend")
+    assert settings.shutdown_timeout_seconds == 0.5

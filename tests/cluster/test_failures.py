@@ -9,7 +9,7 @@ import pytest
 from tests.support import faults
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import Json, Kube
-from tests.support.manifests import deployment
+from tests.support.objects import deployment_manifest
 from tests.support.stages import MODES
 
 pytestmark = pytest.mark.cluster
@@ -23,7 +23,7 @@ def _pods(kube: Kube, namespace: str, selector: str) -> list[Json]:
 def test_apiserver_outage_and_restart(
     kube: Kube, namespace: str, control_plane: ControlPlane
 ) -> None:
-    kube.apply(deployment("svc", replicas=1), namespace=namespace)
+    kube.apply(deployment_manifest("svc", replicas=1), namespace=namespace)
     kube.rollout_status("svc", namespace)
 
     with faults.apiserver_outage(control_plane):
@@ -81,7 +81,7 @@ def test_etcd_compaction_makes_old_watch_410(
 def test_expire_resource_versions_gives_410_through_watch_cache(
     kube: Kube, namespace: str, control_plane: ControlPlane
 ) -> None:
-    kube.apply(deployment("rv", replicas=1), namespace=namespace)
+    kube.apply(deployment_manifest("rv", replicas=1), namespace=namespace)
     kube.rollout_status("rv", namespace)
     old_rv = kube.json("get", "deployment", "rv", "-n", namespace)["metadata"]["resourceVersion"]
     kube.run("scale", "deployment/rv", "--replicas=2", "-n", namespace)
@@ -107,7 +107,9 @@ def test_fault_stage_sets_real_pod_status(kube: Kube, namespace: str, mode: str)
     name = f"f-{mode}"[:50]
     init = "busybox:1.36" if mode == "init-crashloop" else None
     kube.apply(
-        deployment(name, replicas=1, pod_labels=faults.fault_labels(mode), init_image=init),
+        deployment_manifest(
+            name, replicas=1, pod_labels=faults.fault_labels(mode), init_image=init
+        ),
         namespace=namespace,
     )
 
@@ -145,7 +147,7 @@ def test_fault_stage_sets_real_pod_status(kube: Kube, namespace: str, mode: str)
 
 
 def test_delete_pods_are_replaced(kube: Kube, namespace: str) -> None:
-    kube.apply(deployment("del", replicas=2), namespace=namespace)
+    kube.apply(deployment_manifest("del", replicas=2), namespace=namespace)
     kube.rollout_status("del", namespace)
     before = {p["metadata"]["name"] for p in _pods(kube, namespace, "app=del")}
 

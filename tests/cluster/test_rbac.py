@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import Kube
-from tests.support.manifests import deployment, service_account_with_role
+from tests.support.objects import deployment_manifest, service_account_with_role
 
 pytestmark = pytest.mark.cluster
 RULES = [
@@ -29,7 +29,7 @@ def other_namespace(kube: Kube) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def viewer(kube: Kube, namespace: str) -> str:
     kube.apply(*service_account_with_role("viewer", namespace, RULES))
-    kube.apply(deployment("web", replicas=1), namespace=namespace)
+    kube.apply(deployment_manifest("web", replicas=1), namespace=namespace)
     return f"system:serviceaccount:{namespace}:viewer"
 
 

@@ -10,7 +10,7 @@ import pytest
 from tests.support.controlplane import ControlPlane
 from tests.support.faults import fault_labels
 from tests.support.kube import Json, Kube
-from tests.support.manifests import IMAGE, deployment
+from tests.support.objects import IMAGE, deployment_manifest
 
 pytestmark = pytest.mark.cluster
 REVISION = "deployment.kubernetes.io/revision"
@@ -31,7 +31,7 @@ def _wait(what: str, check: object, timeout: float = 30) -> None:
 
 
 def test_rollout_completes(kube: Kube, namespace: str, control_plane: ControlPlane) -> None:
-    kube.apply(deployment("web", replicas=3), namespace=namespace)
+    kube.apply(deployment_manifest("web", replicas=3), namespace=namespace)
 
     out = kube.rollout_status("web", namespace)
 
@@ -48,7 +48,7 @@ def test_rollout_completes(kube: Kube, namespace: str, control_plane: ControlPla
 
 
 def test_image_change_creates_revision_2_and_old_pods_terminate(kube: Kube, namespace: str) -> None:
-    kube.apply(deployment("api", replicas=3), namespace=namespace)
+    kube.apply(deployment_manifest("api", replicas=3), namespace=namespace)
     kube.rollout_status("api", namespace)
     old_hash = _pods(kube, namespace, "app=api")[0]["metadata"]["labels"]["pod-template-hash"]
 
@@ -73,7 +73,7 @@ def test_image_change_creates_revision_2_and_old_pods_terminate(kube: Kube, name
 
 
 def test_stuck_rollout_reaches_progress_deadline_exceeded(kube: Kube, namespace: str) -> None:
-    stuck = deployment(
+    stuck = deployment_manifest(
         "stuck", replicas=2, pod_labels=fault_labels("never-ready"), progress_deadline=5
     )
     kube.apply(stuck, namespace=namespace)

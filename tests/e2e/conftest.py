@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.timings import TIMINGS
 from tests.support.podnet import PodNetwork, missing_prerequisite
-
-TIMINGS: list[str] = []
 
 
 @pytest.fixture(scope="session")

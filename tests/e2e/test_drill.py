@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from delivery.git import run as git
-from tests.e2e.conftest import TIMINGS
 from tests.e2e.gitops import ConfigRepo, sync, tool
-from tests.frontend.support.board import board, card, status, wait_for
+from tests.e2e.timings import Clock
+from tests.support.board import board, card, status, wait_for
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import Kube
 from tests.support.podnet import PodNetwork
@@ -47,20 +47,6 @@ def catalog() -> dict[str, dict[str, str]]:
         "BACKEND_READINESS_CHECK_INTERVAL_SECONDS": "0.5",
     }
     return images
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.last = self.started
-
-    def step(self, name: str) -> None:
-        now = time.monotonic()
-        TIMINGS.append(f"{name}: {now - self.last:.1f}s")
-        self.last = now
-
-    def total(self) -> None:
-        TIMINGS.append(f"whole drill: {time.monotonic() - self.started:.1f}s")
 
 
 @pytest.fixture

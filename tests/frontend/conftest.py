@@ -1,22 +1,19 @@
-"""Frontend fixtures: the real app in-process, fed through the ``ClusterSource`` seam."""
+"""Frontend fixtures: the real app in-process, fed through the ``ObjectSource`` seam."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from frontend.app import create_app
-from frontend.runtime import ClusterSource
 from frontend.settings import Settings
-
-ClientFactory = Callable[..., TestClient]
-
-# A backend URL nothing listens on: probes fail fast and never leave the machine.
-DEAD_BACKEND = "http://127.0.0.1:9"
+from frontend.snapshot import ObjectSource
+from tests.frontend.support import ClientFactory
+from tests.support.processes import DEAD_BACKEND
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,13 +30,13 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def make_client() -> Iterator[ClientFactory]:
-    """Build a started app (lifespan entered) from a cluster source and settings overrides."""
+    """Build a started app (lifespan entered) from an object source and settings overrides."""
     clients: list[TestClient] = []
 
-    def factory(cluster: ClusterSource | None = None, **overrides: Any) -> TestClient:
+    def factory(objects: ObjectSource | None = None, **overrides: Any) -> TestClient:
         settings = Settings(**{"backend_url": DEAD_BACKEND, "probe_timeout_seconds": 0.5,
                                **overrides})  # fmt: skip
-        client = TestClient(create_app(settings, cluster), raise_server_exceptions=False)
+        client = TestClient(create_app(settings, objects), raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         return client

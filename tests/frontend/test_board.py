@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from frontend.board import build_board
-from frontend.snapshot import ClusterSnapshot, ProbeResult, ProbeSnapshot
+from frontend.snapshot import ObjectSnapshot, ProbeResult, ProbeSnapshot
 from frontend.status.health import HealthCode
 from tests.frontend.support.fakes import StaticCluster
-from tests.frontend.support.objects import NOW, rollout, warning_event
+from tests.support.objects import NOW, rollout, warning_event
 
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 
@@ -37,22 +37,22 @@ def test_build_board_attaches_warning_events_to_their_deployment() -> None:
 
 
 def test_build_board_without_cluster_says_how_to_connect() -> None:
-    cluster = ClusterSnapshot(configured=False, source="none", server=None, namespaces=("default",))
+    objects = ObjectSnapshot(configured=False, source="none", server=None, namespaces=("default",))
 
-    board = build_board(cluster, PROBES, NOW)
+    board = build_board(objects, PROBES, NOW)
 
     assert board.groups == ()
     assert "FRONTEND_KUBECONFIG" in board.banners[0].text
 
 
 def test_build_board_marks_stale_cluster_and_backend_data() -> None:
-    cluster = StaticCluster(rollout("web"), stale_since=NOW - timedelta(seconds=42)).snapshot()
+    objects = StaticCluster(rollout("web"), stale_since=NOW - timedelta(seconds=42)).snapshot()
     failing = ProbeSnapshot(
         service=ProbeResult(target="service", url="http://backend", last_attempt=NOW,
                             last_success=NOW - timedelta(minutes=2), last_error="ConnectError"),
     )  # fmt: skip
 
-    board = build_board(cluster, failing, NOW)
+    board = build_board(objects, failing, NOW)
 
     titles = [b.title for b in board.banners]
     assert "Stale cluster data" in titles
@@ -67,3 +67,46 @@ def test_build_board_reports_forbidden_as_an_error_banner() -> None:
     board = build_board(StaticCluster(problem=problem).snapshot(), PROBES, NOW)
 
     assert [(b.level, b.text) for b in board.banners] == [("error", problem)]
+
+
+def test_build_board_names_a_namespace_environment_from_its_deployments_labels() -> None:
+    web, api = rollout("web", "shop"), rollout("api", "shop")
+    api[0]["metadata"]["labels"]["app.kubernetes.io/environment"] = "staging"
+
+    (group,) = build_board(StaticCluster([*web, *api]).snapshot(), PROBES, NOW).groups
+
+    assert group.environment == "staging"
+
+
+def test_build_board_says_it_is_loading_until_every_stream_answered() -> None:
+    board = build_board(StaticCluster(rollout("web"), synced=False).snapshot(), PROBES, NOW)
+
+    assert [(b.level, b.title) for b in board.banners] == [("info", "Loading")]
+
+
+def test_build_board_puts_an_unusable_configuration_first() -> None:
+    problem = "cannot load the cluster configuration: bad yaml"
+    objects = ObjectSnapshot(
+        configured=False, source="none", server=None, namespaces=("default",), setup_error=problem
+    )
+
+    board = build_board(objects, PROBES, NOW)
+
+    assert [(b.level, b.title) for b in board.banners] == [
+        ("info", "No cluster configured"),
+        ("error", "Cluster access problem"),
+    ]
+    assert board.banners[1].text == problem
+
+
+def test_build_board_gives_each_card_only_the_events_about_it() -> None:
+    web, web_api = rollout("web", "shop"), rollout("web-api", "shop")
+    about_web = warning_event(web[-1], "BackOff", "web's pod")
+    about_web_api = warning_event(web_api[-1], "BackOff", "web-api's pod")
+    elsewhere = warning_event(rollout("web", "data")[-1], "BackOff", "another namespace")
+    objects = StaticCluster([*web, *web_api, about_web, about_web_api, elsewhere]).snapshot()
+
+    cards = {e.card.name: e.card for e in build_board(objects, PROBES, NOW).groups[0].entries}
+
+    assert [e.message for e in cards["web"].events] == ["web's pod"]
+    assert [e.message for e in cards["web-api"].events] == ["web-api's pod"]

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.frontend.support.processes import frontend_process
-from tests.support.processes import SHA_A, ServiceProcess, backend_process
+from tests.support.processes import SHA_A, ServiceProcess, backend_process, frontend_process
 
 pytestmark = pytest.mark.process
 

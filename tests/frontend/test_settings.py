@@ -53,3 +53,20 @@ def test_settings_accept_existing_kubeconfig(tmp_path: Path) -> None:
     path.write_text("apiVersion: v1\n")
 
     assert Settings(kubeconfig=path).kubeconfig == path
+
+
+def test_every_setting_is_described_for_help() -> None:
+    undescribed = [name for name, field in Settings.model_fields.items() if not field.description]
+
+    assert undescribed == []
+
+
+def test_shared_settings_keep_the_frontend_prefix_and_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FRONTEND_LOG_LEVEL", "debug")
+
+    settings = Settings()
+
+    assert (settings.port, settings.service_name, settings.log_level) == (8090, "frontend", "debug")
+    assert settings.shutdown_timeout_seconds == 5.0

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.images.support import PODMAN, REPO_ROOT, Image, free_port, podman, tool
+from tests.images.support import PODMAN, REPO_ROOT, Image, podman, tool
+from tests.support.processes import free_port
 
 pytestmark = [pytest.mark.images, pytest.mark.timeout(3000)]
 

@@ -1,4 +1,4 @@
-"""Rendering and reading the delivery manifests under k8s/ (issue 5)."""
+"""Rendering and reading the delivery manifests under k8s/ (see k8s/README.md)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support import binaries, procs
+from tests.support import binaries, processes
 from tests.support.components import COMPONENTS, component_argv
 from tests.support.kube import ApiClient
 from tests.support.pki import Pki, create_pki, write_kubeconfig
@@ -110,12 +110,12 @@ class ControlPlane:
 
     def alive(self, component: str) -> bool:
         pid = self.pids.get(component)
-        return pid is not None and procs.is_ours(pid, self.argv[component][0])
+        return pid is not None and processes.is_ours(pid, self.argv[component][0])
 
     # ---- lifecycle ----------------------------------------------------------------
     def _configure(self, bin_dir: Path) -> None:
         for c in ("etcd", "etcd-peer", *COMPONENTS[1:]):
-            self.ports[c] = procs.free_port()
+            self.ports[c] = processes.free_port()
         for client in ("admin", "kube-controller-manager", "kube-scheduler", "kwok"):
             name = "kubeconfig" if client == "admin" else f"kubeconfig-{client}"
             write_kubeconfig(self.dir / name, self.server, self.pki, client, f"gitops-{self.name}")
@@ -128,23 +128,25 @@ class ControlPlane:
     def _probe(self, component: str) -> bool:
         port = self.ports[component]
         if component == "etcd":
-            return procs.http_get(port, "/health")[0] == 200
+            return processes.http_get(port, "/health")[0] == 200
         if component == "kwok":
-            return procs.http_get(port, "/healthz")[0] == 200
+            return processes.http_get(port, "/healthz")[0] == 200
         if component == "kube-apiserver":
-            return procs.https_get("127.0.0.1", port, "/readyz", self.ssl_context())[0] == 200
+            return processes.https_get("127.0.0.1", port, "/readyz", self.ssl_context())[0] == 200
         # KCM and scheduler serve self-signed certs; this only reads their health.
         insecure = ssl.create_default_context()
         insecure.check_hostname = False
         insecure.verify_mode = ssl.CERT_NONE
-        return procs.https_get("127.0.0.1", port, "/healthz", insecure)[0] == 200
+        return processes.https_get("127.0.0.1", port, "/healthz", insecure)[0] == 200
 
     def start(self, component: str, wait: bool = True, timeout: float = 90) -> None:
         if self.alive(component):
             return
         t0 = time.monotonic()
         argv = self.argv[component]
-        self.pids[component] = procs.spawn(argv, self.log_path(component), self.env.get(component))
+        self.pids[component] = processes.spawn(
+            argv, self.log_path(component), self.env.get(component)
+        )
         self._save()
         if wait:
             self.wait_ready(component, timeout)
@@ -155,17 +157,17 @@ class ControlPlane:
         pid = self.pids[component]
         what = f"{component} pid {pid} (log {self.log_path(component)})"
         try:
-            procs.wait_until(
+            processes.wait_until(
                 what, lambda: self._probe(component), timeout, lambda: self.alive(component)
             )
         except RuntimeError as exc:
-            raise RuntimeError(f"{exc}; exit status {procs.exit_code(pid)}") from None
+            raise RuntimeError(f"{exc}; exit status {processes.exit_code(pid)}") from None
 
     def stop(self, component: str, grace: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after GRACE seconds (0: kill at once, like a crash)."""
         pid = self.pids.get(component)
         if pid is not None:
-            procs.stop(pid, self.argv[component][0], grace)
+            processes.stop(pid, self.argv[component][0], grace)
 
     def up(self) -> ControlPlane:
         t0 = time.monotonic()
@@ -244,8 +246,8 @@ class ControlPlane:
             path = "/api/v1/namespaces/default/serviceaccounts/default"
             return api.request("GET", path)[0] == 200
 
-        procs.wait_until("fake nodes Ready", nodes_ready, 60, lambda: self.alive("kwok"))
-        procs.wait_until(
+        processes.wait_until("fake nodes Ready", nodes_ready, 60, lambda: self.alive("kwok"))
+        processes.wait_until(
             "default ServiceAccount", default_sa, 60, lambda: self.alive("kube-controller-manager")
         )
 
@@ -266,7 +268,7 @@ class ControlPlane:
         out: dict[str, dict[str, Any]] = {}
         for c in COMPONENTS:
             alive = self.alive(c)
-            rss = procs.rss_mib(self.pids[c]) if alive else 0.0
+            rss = processes.rss_mib(self.pids[c]) if alive else 0.0
             out[c] = {"pid": self.pids.get(c), "alive": alive, "rss_mib": round(rss, 1)}
         return out
 

@@ -1,15 +1,28 @@
-"""Start real service processes on loopback and stop them by PID."""
+"""Real processes for the tests, stopped by PID only (never by name).
+
+- ``free_port``: a loopback port nothing listens on, for any process a test starts.
+- Control-plane components (used by ``tests.support.controlplane``): ``spawn`` starts one
+  detached in its own session, ``is_ours`` / ``stop`` / ``exit_code`` / ``rss_mib``
+  look after it by PID, ``wait_until`` / ``http_get`` / ``https_get`` probe it.
+- Service processes: ``ServiceProcess``, built by ``backend_process`` and
+  ``frontend_process`` with a clean environment, on loopback; ``run_console`` runs a
+  service's console script to completion, and ``occupied_port`` is a port it cannot bind.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -19,13 +32,146 @@ import httpx
 SHA_A = "a" * 40
 SHA_B = "b" * 40
 FAULTS_TOKEN = "drill-token-0123456789"
+# A backend URL nothing listens on (the discard port): probes fail fast, never leave the host.
+DEAD_BACKEND = "http://127.0.0.1:9"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    # Small race until the process binds it; acceptable on a test machine.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextmanager
+def occupied_port() -> Iterator[int]:
+    """A loopback port we are listening on: a command that tried to serve there would fail."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port: int = sock.getsockname()[1]
+        yield port
+
+
+# --- Control-plane components: detached, looked after by PID ---------------------------
+
+# Popen objects of components started by this process: kept alive so their
+# __del__ doesn't warn about running children, and used to reap them on stop.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> int:
+    """Start a component in its own session so it outlives the CLI that started it."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+    _CHILDREN[proc.pid] = proc
+    return proc.pid
+
+
+def is_ours(pid: int, binary: str) -> bool:
+    """True if PID is alive and still runs BINARY (guards against PID reuse).
+
+    Checks /proc/PID/exe, not cmdline: right after exec a Go binary's cmdline
+    reads empty for a moment (measured), which looked like a dead process.
+    """
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        _reap(pid)
+        return False
+    # A rebuilt binary shows as "<path> (deleted)"; the process is still ours.
+    return exe.removesuffix(" (deleted)") == os.path.realpath(binary)
+
+
+def _reap(pid: int) -> None:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        child.poll()  # reaps and records the exit status (see exit_code)
+        return
+    # Not our child (started by another CLI run): init reaps it.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def exit_code(pid: int) -> int | None:
+    """Exit status of a component this process started (None if unknown/running)."""
+    child = _CHILDREN.get(pid)
+    return None if child is None else child.poll()
+
+
+def stop(pid: int, binary: str, timeout: float = 15.0) -> None:
+    """SIGTERM, bounded wait, then SIGKILL: only this PID, and only if it is ours."""
+    if is_ours(pid, binary):
+        os.kill(pid, signal.SIGTERM if timeout > 0 else signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while is_ours(pid, binary) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if is_ours(pid, binary):
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while is_ours(pid, binary) and time.monotonic() < deadline:
+                time.sleep(0.05)
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        child.wait(timeout=30)  # reap now, so no zombie or Popen warning is left
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def https_get(url_host: str, port: int, path: str, ctx: ssl.SSLContext) -> tuple[int, str]:
+    conn = http.client.HTTPSConnection(url_host, port, context=ctx, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def http_get(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def wait_until(
+    what: str, probe: Callable[[], bool], timeout: float, alive: Callable[[], bool]
+) -> None:
+    """Poll PROBE until true; fail fast if the process died (ALIVE false)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if probe():
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        if not alive():
+            raise RuntimeError(f"{what}: process exited during start-up")
+        time.sleep(0.1)
+    raise TimeoutError(f"{what}: not ready after {timeout:.0f}s")
+
+
+# --- Service processes: the backend and the frontend on loopback ------------------------
 
 
 @dataclass
@@ -111,3 +257,34 @@ def backend_process(
     fd, log_name = tempfile.mkstemp(prefix="backend-", suffix=".log")
     os.close(fd)
     return ServiceProcess([sys.executable, "-m", "backend"], clean, host, port, Path(log_name))
+
+
+def frontend_process(
+    env: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None
+) -> ServiceProcess:
+    """A frontend process (not started) with a clean ``FRONTEND_*`` environment."""
+    port = port or free_port(host)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("FRONTEND_") and k != "KUBERNETES_SERVICE_HOST"
+    }
+    clean.update({"FRONTEND_HOST": host, "FRONTEND_PORT": str(port)})
+    clean.update(env or {})
+    fd, log_name = tempfile.mkstemp(prefix="frontend-", suffix=".log")
+    os.close(fd)
+    return ServiceProcess([sys.executable, "-m", "frontend"], clean, host, port, Path(log_name))
+
+
+def run_console(
+    service: str, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``.venv/bin/<service> args...``, the way an image's ENTRYPOINT runs it, with only
+    ``env`` among the service's variables."""
+    prefix = f"{service.upper()}_"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(prefix)}
+    clean.update(env or {})
+    script = Path(sys.executable).parent / service
+    return subprocess.run(
+        [str(script), *args], env=clean, capture_output=True, text=True, timeout=60, check=False
+    )

@@ -1,4 +1,4 @@
-# Real Kubernetes control plane (issue 3): etcd, kube-apiserver, kube-controller-manager,
+# Real Kubernetes control plane (docs/testing.md): etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kwok, built from Go modules into ~/.cache/gitops-platform and run as
 # plain local processes. Included from the root Makefile, which defines UV and `venv`.
 # See docs/testing.md.

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import ApiClient, Json, Kube
-from tests.support.manifests import IMAGE, deployment
+from tests.support.objects import IMAGE, deployment_manifest
 
 WaitFor = Callable[..., Json]
 Steps = Iterator[tuple[str, Json]]
@@ -70,7 +70,7 @@ def waiting(pod: Json, init: bool = False) -> str:
 
 
 def apply_web(c: Ctx, **kw: Any) -> None:
-    c.kube.apply(deployment("web", replicas=kw.pop("replicas", 3), **kw), namespace=c.ns)
+    c.kube.apply(deployment_manifest("web", replicas=kw.pop("replicas", 3), **kw), namespace=c.ns)
 
 
 def patch_template(c: Ctx, image: str, labels: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 
 Each scenario drives a Deployment named ``web`` in its own namespace and yields
 (file-suffix, snapshot) pairs once the state it documents really holds. ``cases``
-name the rows of rollout-semantics §8.5 a fixture exercises.
+name the test vectors of docs/specs/rollout-semantics.md a fixture exercises.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 
 from tests.support.faults import fault_annotations, fault_labels
 from tests.support.kube import Json
-from tests.support.manifests import IMAGE
+from tests.support.objects import IMAGE
 from tools.cluster.scenario_kit import (
     IMAGE_V2,
     Ctx,

@@ -1,4 +1,4 @@
-# Delivery manifests (issue 5): render, schema-validate, policy-lint and the
+# Delivery manifests: render, schema-validate, policy-lint and the
 # real-cluster checks of k8s/. Included from the root Makefile, which defines
 # UV and `venv`. Pins: tools/k8s/versions.env. See k8s/README.md.
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.backend.conftest import AUTH, ClientFactory
+from tests.backend.support import AUTH, ClientFactory
 
 
 def test_fault_endpoints_do_not_exist_unless_enabled(client: TestClient) -> None:

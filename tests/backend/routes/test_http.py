@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.backend.conftest import AUTH
+from tests.backend.support import AUTH
 from tests.support.processes import SHA_A
 
 

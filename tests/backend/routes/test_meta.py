@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.backend.conftest import ClientFactory
+from tests.backend.support import ClientFactory
 from tests.support.processes import SHA_A
 
 DIGEST = "sha256:" + "d" * 64

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.backend.support import ClientFactory
 from tests.support.processes import SHA_A
 
 
@@ -25,6 +26,13 @@ def test_build_info_and_readiness_gauges(client: TestClient) -> None:
     text = client.get("/metrics").text
     assert "backend_ready 0.0" in text
     assert "backend_draining 1.0" in text
+
+
+def test_backend_ready_counts_dependencies_like_readyz(make_client: ClientFactory) -> None:
+    client = make_client(readiness_urls="http://127.0.0.1:9/healthz")
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/meta").json()["ready"] is False
+    assert "backend_ready 0.0" in client.get("/metrics").text
 
 
 def test_metrics_content_type_is_prometheus_text(client: TestClient) -> None:

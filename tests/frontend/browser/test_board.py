@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.frontend.support.board import board, wait_for
+from tests.support.board import board, wait_for
 from tests.support.faults import fault_labels
 from tests.support.kube import Kube
-from tests.support.manifests import IMAGE, deployment
+from tests.support.objects import IMAGE, deployment_manifest
 from tests.support.processes import SHA_A, ServiceProcess, backend_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
@@ -67,7 +67,7 @@ def test_rollout_appears_without_reload(page: Page, kube: Kube, namespace: str) 
     page.evaluate("window.__sameDocument = true")
     card = f"#d-{namespace}-checkout"
 
-    kube.apply(deployment("checkout", replicas=3), namespace=namespace)
+    kube.apply(deployment_manifest("checkout", replicas=3), namespace=namespace)
     applied = time.monotonic()
     page.wait_for_selector(card, timeout=30_000)
     appear_ms = _ms(applied)
@@ -99,7 +99,7 @@ def _evil_event(namespace: str, about: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_cluster_strings_render_as_text(page: Page, kube: Kube, namespace: str) -> None:
-    dep = deployment("escaping", replicas=1)
+    dep = deployment_manifest("escaping", replicas=1)
     dep["metadata"]["annotations"] = {"kubernetes.io/change-cause": EVIL}
     kube.apply(dep, namespace=namespace)
     kube.apply(_evil_event(namespace, dep), namespace=namespace)
@@ -116,8 +116,8 @@ def test_cluster_strings_render_as_text(page: Page, kube: Kube, namespace: str) 
 
 
 def test_board_screenshot_for_the_readme(page: Page, kube: Kube, namespace: str) -> None:
-    kube.apply(deployment("payments", replicas=2), namespace=namespace)
-    kube.apply(deployment("search", replicas=2, pod_labels=fault_labels("crashloop")),
+    kube.apply(deployment_manifest("payments", replicas=2), namespace=namespace)
+    kube.apply(deployment_manifest("search", replicas=2, pod_labels=fault_labels("crashloop")),
                namespace=namespace)  # fmt: skip
     page.wait_for_selector(f"#d-{namespace}-payments[data-done='true']", timeout=60_000)
     # The screenshot should show the failing rollout as Degraded, not mid-start.

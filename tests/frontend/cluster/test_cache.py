@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.frontend.support.board import (
+from tests.support.board import (
     audit_requests,
     board,
     card,
@@ -24,7 +24,7 @@ from tests.frontend.support.board import (
 from tests.support.controlplane import ControlPlane
 from tests.support.faults import compact_etcd, fault_labels, start_apiserver, stop_apiserver
 from tests.support.kube import Kube
-from tests.support.manifests import IMAGE, deployment, service_account_with_role
+from tests.support.objects import IMAGE, deployment_manifest, service_account_with_role
 
 pytestmark = pytest.mark.cluster
 
@@ -41,7 +41,7 @@ def test_cache_follows_a_rollout_from_start_to_finish(
         # slow-ready pods: kwok's instant readiness could finish the whole rollout
         # inside one 250 ms batch, and then there would be no middle to observe.
         slow = fault_labels("slow-ready")
-        kube.apply(deployment("shop", replicas=3, pod_labels=slow), namespace=namespace)
+        kube.apply(deployment_manifest("shop", replicas=3, pod_labels=slow), namespace=namespace)
         first = wait_for("revision 1 healthy", lambda: (c := card(status(proc), "shop"))
                          and c["health"]["code"] == "Healthy" and c)  # fmt: skip
         assert first["revision"] == 1
@@ -72,7 +72,7 @@ def test_cache_follows_a_rollout_from_start_to_finish(
 def test_outage_marks_data_stale_then_recovers_without_restart(
     kube: Kube, namespace: str, kubeconfig: Path, control_plane: ControlPlane
 ) -> None:
-    kube.apply(deployment("outage", replicas=1), namespace=namespace)
+    kube.apply(deployment_manifest("outage", replicas=1), namespace=namespace)
     with board(kubeconfig, namespace) as proc:
         wait_for("card", lambda: card(status(proc), "outage"))
         stop_apiserver(control_plane)
@@ -104,7 +104,7 @@ def test_gone_after_compaction_triggers_relist(
         start_apiserver(control_plane)
         wait_for("re-list", lambda: _metric(proc.url, "frontend_watch_relists_total") > relists,
                  timeout=60)  # fmt: skip
-        kube.apply(deployment("after-gone", replicas=1), namespace=namespace)
+        kube.apply(deployment_manifest("after-gone", replicas=1), namespace=namespace)
         wait_for("new card", lambda: card(status(proc), "after-gone"), timeout=60)
         assert "watch expired (410)" in proc.output() or "HTTP 410" in proc.output()
 
@@ -157,7 +157,7 @@ def test_api_requests_do_not_grow_with_viewers(
     control_plane: ControlPlane,
     record_property: Callable[[str, object], None],
 ) -> None:
-    kube.apply(deployment("viewers", replicas=2), namespace=namespace)
+    kube.apply(deployment_manifest("viewers", replicas=2), namespace=namespace)
     counts = {}
     with board(kubeconfig, namespace) as proc:
         assert proc.proc is not None

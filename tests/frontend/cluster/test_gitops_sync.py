@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.frontend.support.board import board, status, wait_for
+from tests.support.board import board, status, wait_for
 from tests.support.kube import Kube
-from tests.support.manifests import deployment
+from tests.support.objects import deployment_manifest
 
 pytestmark = pytest.mark.cluster
 
@@ -52,7 +52,7 @@ def test_board_shows_argo_cd_and_flux_sync_status(
 ) -> None:
     control = f"{namespace}-gitops"[:63]
     kube.run("create", "namespace", control)
-    kube.apply(deployment("web", replicas=1), namespace=namespace)
+    kube.apply(deployment_manifest("web", replicas=1), namespace=namespace)
     application = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.frontend.conftest import ClientFactory
+from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.frontend.support.objects import rollout
+from tests.support.objects import rollout
 
 
 def test_read_status_returns_versioned_document(make_client: ClientFactory) -> None:

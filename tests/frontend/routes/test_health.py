@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.frontend.conftest import ClientFactory
+from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import re
 
-from tests.frontend.conftest import ClientFactory
+from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.frontend.support.objects import rollout, warning_event
+from tests.support.objects import rollout, warning_event
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.frontend.conftest import ClientFactory
+from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
 
 

@@ -39,7 +39,7 @@ def test_card_builds_and_serialises(capture: Capture) -> None:
 
 
 def test_kubectl_and_argo_agree_on_done(capture: Capture) -> None:
-    # rollout-semantics.md §2.2: Argo CD's rules are kubectl's plus paused (and deletion).
+    # docs/specs/rollout-semantics.md: Argo CD's rules are kubectl's plus paused (and deletion).
     dep = capture.deployment
     assert dep is not None
     kubectl, argo = rollout_status(dep), argo_deployment_health(dep)

@@ -10,10 +10,11 @@ import pytest
 
 from frontend.status.card import Counts, deployment_card
 from frontend.status.health import HealthCode
-from tests.frontend.status.builders import (
+from tests.support.objects import (
     DEPLOYMENT_UID,
     DIGEST_V2,
     IMAGE_V2,
+    NAMESPACE,
     NOW,
     container_status,
     event,
@@ -68,7 +69,7 @@ def _card(max_events: int = 10, meta: Obj | None = None) -> Any:
 
 def test_card_combines_kubectl_argo_and_counts() -> None:
     card = _card()
-    assert (card.name, card.namespace, card.revision, card.paused) == ("web", "apps", 2, False)
+    assert (card.name, card.namespace, card.revision, card.paused) == ("web", NAMESPACE, 2, False)
     assert card.health.code is HealthCode.PROGRESSING
     assert (
         card.health.message
@@ -133,6 +134,39 @@ def test_card_events(max_events: int, expected: list[tuple[str, str, str]]) -> N
 def test_card_event_rows_carry_count_and_age() -> None:
     row = _card().events[1]
     assert (row.type, row.count, row.age, row.message) == ("Warning", 7, "20s", "exceeded quota")
+
+
+def _pin(dep: Obj) -> None:
+    dep["spec"]["template"]["spec"]["containers"][0]["image"] = f"{IMAGE_V2}@{DIGEST_V2}"
+
+
+def _no_containers(dep: Obj) -> None:
+    dep["spec"]["template"]["spec"]["containers"] = []
+
+
+def _no_running_digest(pods: list[Obj]) -> None:
+    for each in pods:
+        for status in each["status"]["containerStatuses"]:
+            status["imageID"] = ""
+
+
+@pytest.mark.parametrize(
+    ("edit_deployment", "edit_pods", "expected"),
+    [
+        pytest.param(_pin, None, f"{IMAGE_V2}@{DIGEST_V2}", id="declared-digest-shown-as-is"),
+        pytest.param(None, _no_running_digest, IMAGE_V2, id="no-digest-reported-yet"),
+        pytest.param(_no_containers, None, "", id="template-without-containers"),
+    ],
+)
+def test_card_image_when_the_digest_is_declared_or_unknown(
+    edit_deployment: Any, edit_pods: Any, expected: str
+) -> None:
+    dep, replicasets, pods = mid_rollout()
+    if edit_deployment:
+        edit_deployment(dep)
+    if edit_pods:
+        edit_pods(pods)
+    assert deployment_card(dep, replicasets, pods, [], NOW).image == expected
 
 
 def test_card_turns_degraded_early_on_crashing_new_pod() -> None:

@@ -1,4 +1,4 @@
-"""Argo CD health (rollout-semantics.md §2) and the board's early Degraded rule (§8.2)."""
+"""Argo CD health and the board's early Degraded rule (docs/specs/rollout-semantics.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from frontend.status.card import deployment_card
 from frontend.status.health import (
     Health,
     HealthCode,
@@ -18,7 +19,7 @@ from frontend.status.health import (
     replicaset_health,
     worst,
 )
-from tests.frontend.status.builders import (
+from tests.support.objects import (
     IMAGE_V1,
     IMAGE_V2,
     NOW,
@@ -48,6 +49,11 @@ QUOTA_MESSAGE = 'pods "web-5c8d7f9b6-q2w3e" is forbidden: exceeded quota: comput
 QUOTA = condition("ReplicaFailure", "True", "FailedCreate", QUOTA_MESSAGE)
 BACK_OFF = "back-off 40s restarting failed container=app pod=web-5c8d7f9b6-zzzzz_apps(pod-uid)"
 NEW_POD = "web-5c8d7f9b6-zzzzz"
+
+
+def _board_health(dep: Obj, replicasets: list[Obj], pods: list[Obj]) -> Health:
+    """The board's verdict as the card wires it: the current ReplicaSet and its pods found once."""
+    return deployment_card(dep, replicasets, pods, [], NOW).health
 
 
 def _paused(obj: Obj) -> None:
@@ -132,7 +138,7 @@ def test_argo_deployment_health_matches_gitops_engine(obj: Obj, expected: Health
 @pytest.mark.parametrize(("obj", "expected"), ARGO_DEPLOYMENT_CASES)
 def test_board_health_equals_argo_when_pods_are_fine(obj: Obj, expected: Health) -> None:
     _, replicasets, pods = rolled_out()
-    assert deployment_health(obj, replicasets, pods, NOW) == expected
+    assert _board_health(obj, replicasets, pods) == expected
 
 
 def test_replica_failure_is_ignored_by_argo() -> None:
@@ -142,7 +148,7 @@ def test_replica_failure_is_ignored_by_argo() -> None:
 
 
 def test_absent_deployment_is_missing() -> None:
-    assert deployment_health(None, [], [], NOW) == Health(
+    assert deployment_health(None, None, [], NOW) == Health(
         HealthCode.MISSING, "Deployment does not exist"
     )
 
@@ -329,7 +335,7 @@ def test_failing_current_revision_is_degraded_early(
     scenario: tuple[Obj, list[Obj], list[Obj]], message: str
 ) -> None:
     dep, replicasets, pods = scenario
-    health = deployment_health(dep, replicasets, pods, NOW)
+    health = _board_health(dep, replicasets, pods)
     assert (health.code, health.message) == (HealthCode.DEGRADED, message)
     assert argo_deployment_health(dep).code is HealthCode.PROGRESSING  # Argo alone waits
 
@@ -359,12 +365,12 @@ def test_healthy_signals_do_not_degrade_early(
     scenario: tuple[Obj, list[Obj], list[Obj]], expected: Health
 ) -> None:
     dep, replicasets, pods = scenario
-    assert deployment_health(dep, replicasets, pods, NOW) == expected
+    assert _board_health(dep, replicasets, pods) == expected
 
 
 def test_early_degraded_lists_every_cause() -> None:
     dep, replicasets, pods = _two_crashes()
-    health = deployment_health(dep, replicasets, pods, NOW)
+    health = _board_health(dep, replicasets, pods)
     assert len(health.causes) == 4
     assert health.causes[-1].startswith(f"pod {NEW_POD}: container app waiting: CrashLoopBackOff")
 
@@ -375,15 +381,28 @@ def test_crashing_pod_of_another_deployment_is_ignored() -> None:
     stranger_rs["metadata"]["uid"] = "rs-uid-stranger"
     bad = container_status(state=waiting_state("CrashLoopBackOff", BACK_OFF), ready=False)
     stranger = pod(stranger_rs, "qqqqq", ready=False, statuses=[bad])
-    assert (
-        deployment_health(dep, [*replicasets, stranger_rs], [*pods, stranger], NOW) == PROGRESSING_C
-    )
+    assert _board_health(dep, [*replicasets, stranger_rs], [*pods, stranger]) == PROGRESSING_C
+
+
+def test_board_health_judges_only_the_current_pods_it_is_given() -> None:
+    dep, replicasets, pods = _waiting_pod("CrashLoopBackOff", BACK_OFF, phase="Running")
+    current, crashing = replicasets[1], pods[-1]
+
+    assert deployment_health(dep, current, [crashing], NOW).code is HealthCode.DEGRADED
+    assert deployment_health(dep, current, [], NOW) == PROGRESSING_C
+
+
+def test_board_health_reads_replica_failure_of_the_current_replicaset_it_is_given() -> None:
+    dep, replicasets, _ = _replica_failure_on_new_replicaset()
+
+    assert deployment_health(dep, replicasets[1], [], NOW).code is HealthCode.DEGRADED
+    assert deployment_health(dep, None, [], NOW) == PROGRESSING_C
 
 
 def test_deadline_exceeded_keeps_argo_message_over_early_causes() -> None:
     dep, replicasets, pods = _waiting_pod("CrashLoopBackOff", BACK_OFF, phase="Running")
     dep["status"]["conditions"] = [DEADLINE]
-    assert deployment_health(dep, replicasets, pods, NOW) == Health(
+    assert _board_health(dep, replicasets, pods) == Health(
         HealthCode.DEGRADED, 'Deployment "web" exceeded its progress deadline'
     )
 

@@ -1,4 +1,4 @@
-"""The ``kubectl get pods`` STATUS, READY and RESTARTS columns (rollout-semantics.md §4.2)."""
+"""``kubectl get pods`` STATUS, READY and RESTARTS columns (docs/specs/rollout-semantics.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from frontend.status.pods import digest, pod_row, pod_status
-from tests.frontend.status.builders import (
+from tests.support.objects import (
     DIGEST_V2,
     IMAGE_V2,
+    NAMESPACE,
     NOW,
     at,
     condition,
@@ -291,7 +292,7 @@ def test_pod_row_reports_what_the_pod_runs() -> None:
     row = pod_row(_pod(created_ago=185), NOW)
     assert (row.name, row.namespace, row.status, row.ready, row.age) == (
         "web-5c8d7f9b6-abcde",
-        "apps",
+        NAMESPACE,
         "Running",
         "1/1",
         "3m5s",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontend.status.provenance import provenance, short
-from tests.frontend.status.builders import (
+from tests.support.objects import (
     DIGEST_V1,
     DIGEST_V2,
     IMAGE_V2,

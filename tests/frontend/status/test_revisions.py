@@ -1,4 +1,4 @@
-"""Current ReplicaSet and rollout history (rollout-semantics.md §5)."""
+"""Current ReplicaSet and rollout history (docs/specs/rollout-semantics.md)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from frontend.status.revisions import belongs_to, find_current, owned_replicasets, revisions
-from tests.frontend.status.builders import (
+from frontend.status.revisions import belongs_to, owned_replicasets, revisions
+from tests.support.objects import (
     IMAGE_V1,
     IMAGE_V2,
     deployment,
@@ -105,7 +105,9 @@ def test_find_current_replicaset(
     scenario: tuple[Obj, list[Obj]], expected_name: str | None, expected_match: str
 ) -> None:
     dep, replicasets = scenario
-    current, matched_by = find_current(dep, replicasets)
+    owned = owned_replicasets(dep, replicasets)
+    current, matched_by = owned.current, owned.matched_by
+    assert current is None or any(current is rs for rs in owned.replicasets)
     assert (current["metadata"]["name"] if current else None, matched_by) == (
         expected_name,
         expected_match,
@@ -116,7 +118,7 @@ def test_history_is_newest_first_with_roles() -> None:
     dep, replicasets, _ = mid_rollout()
     replicasets[0]["metadata"]["annotations"]["kubernetes.io/change-cause"] = "deploy 1.0.0"
     replicasets[1]["metadata"]["annotations"]["kubernetes.io/change-cause"] = "deploy 2.0.0"
-    history = revisions(dep, replicasets)
+    history = revisions(owned_replicasets(dep, replicasets))
     assert history.current is not None
     assert history.current.name == "web-5c8d7f9b6"
     assert [(r.revision, r.change_cause, r.images) for r in history.history] == [
@@ -143,20 +145,21 @@ def test_old_replicaset_roles(
     dep, replicasets, _ = rolled_out()
     if replicas_field:
         replicasets[0][replicas_field]["replicas"] = value
-    old = revisions(dep, replicasets).history[1]
+    old = revisions(owned_replicasets(dep, replicasets)).history[1]
     assert (old.revision, old.draining, old.collapsed) == (1, draining, collapsed)
 
 
 def test_revision_history_annotation_after_rollback() -> None:
     dep, replicasets, _ = rolled_out()
     replicasets[1]["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] = "1,3"
-    assert revisions(dep, replicasets).history[0].revision_history == (1, 3)
+    assert revisions(owned_replicasets(dep, replicasets)).history[0].revision_history == (1, 3)
 
 
-def test_owned_replicasets_filter_by_controller_uid() -> None:
+def test_owned_replicasets_filter_by_controller_uid_oldest_first() -> None:
     dep, replicasets = _scenario_foreign_replicaset()
-    owned = owned_replicasets(dep, replicasets)
-    assert [rs["metadata"]["name"] for rs in owned] == ["web-6b7c9d8f4", "web-5c8d7f9b6"]
+    owned = owned_replicasets(dep, replicasets[::-1])
+    names = [rs["metadata"]["name"] for rs in owned.replicasets]
+    assert names == ["web-6b7c9d8f4", "web-5c8d7f9b6"]
 
 
 @pytest.mark.parametrize(

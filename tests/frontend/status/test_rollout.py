@@ -1,4 +1,4 @@
-"""kubectl rollout status: rollout-semantics.md §1.1 and the kubectl column of §8.5."""
+"""kubectl rollout status and the kubectl column of docs/specs/rollout-semantics.md's vectors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontend.status.rollout import RolloutStatus, rollout_status
-from tests.frontend.status.builders import condition, deployment, edited
+from tests.support.objects import condition, deployment, edited
 
 WAITING = 'Waiting for deployment "web" rollout to finish: '
 DEADLINE = condition(

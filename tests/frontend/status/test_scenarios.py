@@ -1,6 +1,6 @@
 """Every status view on the real objects of each captured scenario (tests/fixtures/k8s).
 
-Rows name the rollout-semantics.md §8.5 vector they exercise. Counts that depend on the
+Rows name the docs/specs/rollout-semantics.md vector they exercise. Counts that depend on the
 moment of capture (how far a rolling update had got) are matched with ``\\d+``; everything
 else is the exact text kubectl or Argo CD would print. Variants a control plane cannot produce
 are derived from a capture with one explicit edit, named in the test id.
@@ -9,16 +9,16 @@ are derived from a capture with one explicit edit, named in the test id.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from frontend.status.card import deployment_card
-from frontend.status.health import HealthCode, argo_deployment_health, deployment_health
+from frontend.status.health import Health, HealthCode, argo_deployment_health
 from frontend.status.objects import HASH_LABEL, condition, timestamp
 from frontend.status.pods import pod_row
-from frontend.status.revisions import find_current, revisions
+from frontend.status.revisions import owned_replicasets, revisions
 from frontend.status.rollout import rollout_status
 from tests.frontend.status.fixtures import Capture, has, load, variant
 
@@ -26,6 +26,12 @@ Obj = dict[str, Any]
 WAIT = re.escape('Waiting for deployment "web" rollout to finish: ')
 ARGO_WAIT = re.escape("Waiting for rollout to finish: ")
 DONE = re.escape('deployment "web" successfully rolled out')
+
+
+def _board_health(dep: Obj, capture: Capture, now: datetime | None = None) -> Health:
+    """The board's verdict as the card wires it, at the moment of capture unless told."""
+    when = capture.captured_at if now is None else now
+    return deployment_card(dep, capture.replicasets, capture.pods, [], when).health
 
 
 def captured(name: str) -> Capture:
@@ -144,7 +150,7 @@ def test_verdicts_on_captured_scenario(
     argo_health = argo_deployment_health(dep)
     assert argo_health.code is argo[0]
     assert re.fullmatch(argo[1], argo_health.message), argo_health.message
-    health = deployment_health(dep, capture.replicasets, capture.pods, capture.captured_at)
+    health = _board_health(dep, capture)
     assert health.code is board, health.message
 
 
@@ -205,9 +211,7 @@ def test_pods_and_first_cause_on_captured_scenario(
     capture = captured(name)
     rows = [pod_row(p, capture.captured_at) for p in capture.pods]
     assert {row.status for row in rows} == statuses
-    health = deployment_health(
-        _dep(capture), capture.replicasets, capture.pods, capture.captured_at
-    )
+    health = _board_health(_dep(capture), capture)
     if cause is None:
         assert health.causes == ()
     else:
@@ -248,7 +252,7 @@ def _scheduled_since(capture: Capture) -> Any:
 def test_unschedulable_grace_on_captured_pods(after: timedelta, code: HealthCode) -> None:
     capture = captured("unschedulable")
     now = _scheduled_since(capture) + after
-    health = deployment_health(_dep(capture), capture.replicasets, capture.pods, now)
+    health = _board_health(_dep(capture), capture, now)
     assert health.code is code, health.message
     if code is HealthCode.DEGRADED:
         assert re.fullmatch(r"pod web-\w+-\w+: unschedulable for 1[6-9]s: .*", health.causes[-1])
@@ -272,20 +276,18 @@ def _template_of_revision_1(capture: Capture) -> Obj:
 def test_pull_backoff_on_new_replicaset_is_degraded_only_while_current() -> None:
     capture = captured("new-rs-image-pull-backoff")
     dep = _dep(capture)
-    current, matched_by = find_current(dep, capture.replicasets)
+    owned = owned_replicasets(dep, capture.replicasets)
+    current, matched_by = owned.current, owned.matched_by
     assert current is not None
     assert (
         current["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
         matched_by,
     ) == ("2", "template")
-    assert (
-        deployment_health(dep, capture.replicasets, capture.pods, capture.captured_at).code
-        is HealthCode.DEGRADED
-    )
+    assert _board_health(dep, capture).code is HealthCode.DEGRADED
     # Variant: the Deployment template set back to revision 1's (a rollback the controller has
     # not acted on yet): the failing pods now belong to an old revision, which never degrades.
     rolled_back = _template_of_revision_1(capture)
-    health = deployment_health(rolled_back, capture.replicasets, capture.pods, capture.captured_at)
+    health = _board_health(rolled_back, capture)
     assert health.code is HealthCode.PROGRESSING, health.message
 
 
@@ -331,7 +333,7 @@ def test_revisions_on_captured_scenario(
     name: str, current_revision: int, matched_by: str, history: list[tuple[int, bool]]
 ) -> None:
     capture = captured(name)
-    result = revisions(_dep(capture), capture.replicasets)
+    result = revisions(owned_replicasets(_dep(capture), capture.replicasets))
     assert result.current is not None
     assert (result.current.revision, result.matched_by) == (current_revision, matched_by)
     assert [(r.revision, r.collapsed) for r in result.history] == history
@@ -339,7 +341,7 @@ def test_revisions_on_captured_scenario(
 
 def test_rolled_back_replicaset_remembers_its_old_revision() -> None:
     capture = captured("rolling-update-rolled-back")
-    current = revisions(_dep(capture), capture.replicasets).current
+    current = revisions(owned_replicasets(_dep(capture), capture.replicasets)).current
     assert current is not None
     assert current.revision_history == (1,)
 
@@ -414,6 +416,6 @@ def test_derived_variants_of_captured_deployments(
 ) -> None:
     capture = captured(name)
     dep = variant(_dep(capture), edit)
-    health = deployment_health(dep, capture.replicasets, capture.pods, capture.captured_at)
+    health = _board_health(dep, capture)
     assert health.code is code
     assert re.fullmatch(message, health.message), health.message

@@ -1,28 +1,46 @@
-"""A ``ClusterSource`` holding fixed objects: the seam in-process tests feed."""
+"""An ``ObjectSource`` holding fixed objects: the seam in-process tests feed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from frontend.snapshot import ClusterSnapshot, Json, StreamStatus
-from tests.frontend.support.objects import by_kind
+from frontend.kinds import WORKLOAD_KINDS
+from frontend.snapshot import Json, ObjectSnapshot, StreamStatus
+from tests.support.objects import NAMESPACE
+
+# The cache's resource names for the kinds the builders in tests.support.objects make.
+_PLURALS = {
+    "Deployment": "deployments",
+    "ReplicaSet": "replicasets",
+    "Pod": "pods",
+    "Event": "events",
+    "Application": "applications",
+    "Kustomization": "kustomizations",
+}
+
+
+def _by_kind(objects: list[Json]) -> dict[str, tuple[Json, ...]]:
+    grouped: dict[str, list[Json]] = {}
+    for obj in objects:
+        grouped.setdefault(_PLURALS[obj["kind"]], []).append(obj)
+    return {kind: tuple(items) for kind, items in grouped.items()}
 
 
 def _streams(
     namespaces: tuple[str, ...], problem: str | None, stale_since: datetime | None
 ) -> tuple[StreamStatus, ...]:
     return tuple(
-        StreamStatus(kind, ns, True, True, stale_since, problem, 0, 1, 0, 0)
+        StreamStatus(kind.plural, ns, True, True, stale_since, problem, 0, 1, 0, 0)
         for ns in namespaces
-        for kind in ("deployments", "replicasets", "pods", "events")
+        for kind in WORKLOAD_KINDS
     )
 
 
 @dataclass
 class StaticCluster:
     objects: list[Json] = field(default_factory=list)
-    namespaces: tuple[str, ...] = ("shop",)
+    namespaces: tuple[str, ...] = (NAMESPACE,)
     problem: str | None = None
     stale_since: datetime | None = None
     synced: bool = True
@@ -34,15 +52,15 @@ class StaticCluster:
     def stop(self) -> None:
         self.started = False
 
-    def snapshot(self) -> ClusterSnapshot:
+    def snapshot(self) -> ObjectSnapshot:
         streams = _streams(self.namespaces, self.problem, self.stale_since)
         if not self.synced:
             streams = tuple(replace(s, synced=False, settled=False) for s in streams)
-        return ClusterSnapshot(
+        return ObjectSnapshot(
             configured=True,
             source="test fixture",
             server="https://127.0.0.1:6443",
             namespaces=self.namespaces,
-            objects=by_kind(self.objects),
+            objects=_by_kind(self.objects),
             streams=streams,
         )

@@ -9,30 +9,34 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from backend import metrics, readiness
-from backend.dependencies import run_checks
+from backend import metrics
 from backend.middleware import BodyLimit, FaultInjection, RequestContext
+from backend.readiness_checks import run_checks
 from backend.routes import faults, health, meta
+from backend.runtime import Runtime
 from backend.settings import Settings
-from backend.state import RuntimeState
-from servicekit import errors
 from servicekit.access import AccessLog
+from servicekit.app import service_app
 
 log = logging.getLogger("backend")
 
 
-async def _start_up(settings: Settings, state: RuntimeState) -> None:
+async def _start_up(settings: Settings, runtime: Runtime) -> None:
     """Start-up work that must finish before readiness turns true."""
     if settings.startup_delay_seconds:
         await asyncio.sleep(settings.startup_delay_seconds)
-    state.lifecycle.startup_complete = True
-    log.info("start-up complete", extra={"uptime_s": round(state.lifecycle.uptime_seconds(), 3)})
+    runtime.lifecycle.startup_complete = True
+    log.info("start-up complete", extra={"uptime_s": round(runtime.lifecycle.uptime_seconds(), 3)})
 
 
-def create_app(settings: Settings, state: RuntimeState | None = None) -> FastAPI:
-    """Build the backend app from settings; ``state`` is injectable for the server and tests."""
-    runtime = state or RuntimeState()
-    dependency_names = tuple(str(url) for url in settings.readiness_urls)
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """Build the backend app from settings.
+
+    ``runtime`` is injectable so the server keeps a handle to start the drain; the app
+    records in it which dependency URLs readiness waits for.
+    """
+    runtime = runtime or Runtime()
+    runtime.readiness_urls = tuple(str(url) for url in settings.readiness_urls)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -43,12 +47,12 @@ def create_app(settings: Settings, state: RuntimeState | None = None) -> FastAPI
             tasks.append(asyncio.create_task(_start_up(settings, runtime), name="startup"))
         else:
             await _start_up(settings, runtime)
-        if dependency_names:
+        if runtime.readiness_urls:
             tasks.append(
                 asyncio.create_task(
                     run_checks(
-                        dependency_names,
-                        runtime.dependencies,
+                        runtime.readiness_urls,
+                        runtime.dependency_results,
                         settings.readiness_check_interval_seconds,
                         settings.readiness_check_timeout_seconds,
                     ),
@@ -62,36 +66,19 @@ def create_app(settings: Settings, state: RuntimeState | None = None) -> FastAPI
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = FastAPI(
-        title="backend",
-        summary="Deployment probe: health, readiness, build metadata, metrics and fault drills.",
-        version=settings.version or "0.0.0+unknown",
-        lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url=None,
-    )
-    app.state.settings = settings
+    app = service_app("backend", settings, lifespan)
     app.state.runtime = runtime
-    app.state.dependency_names = dependency_names
-
-    def verdict() -> readiness.Verdict:
-        return readiness.evaluate(
-            runtime.lifecycle, runtime.faults, dependency_names, runtime.dependencies
-        )
-
-    errors.install(app)
     app.include_router(health.router)
     app.include_router(meta.router)
     if settings.faults_enabled and settings.faults_token is not None:
-        app.state.faults_token = settings.faults_token.get_secret_value()
         app.include_router(faults.router)
     # Middleware added last runs outermost. Faults sit inside the metrics
     # middleware so injected errors show up in the RED metrics; the request
     # context wraps everything, so even a 413 carries X-Build-SHA, and the access log
     # wraps that, so every answer is logged with its request id.
-    app.add_middleware(FaultInjection, state=runtime)
-    metrics.install(app, settings, runtime, verdict)
+    app.add_middleware(FaultInjection, runtime=runtime)
+    metrics.install(app, settings, runtime)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestContext, state=runtime, build_sha=settings.git_sha)
+    app.add_middleware(RequestContext, runtime=runtime, build_sha=settings.git_sha)
     app.add_middleware(AccessLog, logger="backend.access")
     return app

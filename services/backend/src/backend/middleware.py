@@ -8,11 +8,10 @@ import json
 import random
 import re
 import uuid
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.state import RuntimeState
+from backend.runtime import Runtime
 from servicekit.errors import error_payload
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -20,8 +19,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults")
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    raw = json.dumps(body).encode()
+async def _send_error(send: Send, scope: Scope, status: int, message: str) -> None:
+    """Answer in the project's error shape, with the request id RequestContext assigned."""
+    request_id: str | None = scope.get("state", {}).get("request_id")
+    raw = json.dumps(error_payload(status, message, request_id)).encode()
     await send(
         {
             "type": "http.response.start",
@@ -39,9 +40,9 @@ class RequestContext:
     """Request id (kept in the scope for the access log), ``X-Build-SHA``, and
     ``Connection: close`` while draining."""
 
-    def __init__(self, app: ASGIApp, state: RuntimeState, build_sha: str | None) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime, build_sha: str | None) -> None:
         self.app = app
-        self.state = state
+        self.runtime = runtime
         self.sha_header = (build_sha or "unknown").encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -57,7 +58,7 @@ class RequestContext:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-build-sha", self.sha_header))
                 headers.append((b"x-request-id", request_id.encode()))
-                if self.state.lifecycle.draining:
+                if self.runtime.lifecycle.draining:
                     # Keep-alive clients reconnect, and land on a pod that is not leaving.
                     headers.append((b"connection", b"close"))
                 message["headers"] = headers
@@ -81,11 +82,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = scope.get("state", {}).get("request_id")
         message = f"request body exceeds {self.max_bytes} bytes"
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_json(send, 413, error_payload(413, message, request_id))
+            await _send_error(send, scope, 413, message)
             return
         received = 0
         started = False
@@ -100,7 +100,7 @@ class BodyLimit:
                     # Answer now: the framework may turn our exception into a 400
                     # while parsing, so its own response is dropped below.
                     rejected = True
-                    await _send_json(send, 413, error_payload(413, message, request_id))
+                    await _send_error(send, scope, 413, message)
                     raise _BodyTooLargeError
             return msg
 
@@ -118,9 +118,9 @@ class BodyLimit:
 class FaultInjection:
     """Added latency and injected 500s on application routes only, never on probes."""
 
-    def __init__(self, app: ASGIApp, state: RuntimeState, rng: random.Random | None = None) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime, rng: random.Random | None = None) -> None:
         self.app = app
-        self.state = state
+        self.runtime = runtime
         self.rng = rng or random.Random()  # noqa: S311 - drills need no cryptographic randomness
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -128,11 +128,10 @@ class FaultInjection:
         if scope["type"] != "http" or path.startswith(FAULT_EXEMPT):
             await self.app(scope, receive, send)
             return
-        faults = self.state.faults
+        faults = self.runtime.faults
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.error_rate and self.rng.random() < faults.error_rate:
-            request_id = scope.get("state", {}).get("request_id")
-            await _send_json(send, 500, error_payload(500, "injected by fault drill", request_id))
+            await _send_error(send, scope, 500, "injected by fault drill")
             return
         await self.app(scope, receive, send)

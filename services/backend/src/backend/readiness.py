@@ -1,11 +1,14 @@
-"""Readiness verdict as a pure function of the runtime state."""
+"""Readiness verdict as a pure function of the runtime state.
+
+``current`` is the one verdict ``/readyz``, ``/meta`` and ``backend_ready`` all report.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from backend.state import DependencyResult, Faults, Lifecycle
+from backend.runtime import DependencyResult, Faults, Lifecycle, Runtime
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,10 @@ def evaluate(
         else:
             checks.append(Check(f"dependency:{name}", result.ok, result.message))
     return Verdict(all(check.ok for check in checks), tuple(checks))
+
+
+def current(runtime: Runtime) -> Verdict:
+    """The verdict of this process right now."""
+    return evaluate(
+        runtime.lifecycle, runtime.faults, runtime.readiness_urls, runtime.dependency_results
+    )

@@ -16,16 +16,17 @@ from types import FrameType
 import uvicorn
 
 from backend.app import create_app
+from backend.runtime import Runtime
 from backend.settings import Settings
-from backend.state import RuntimeState
+from servicekit.server import server_config
 
 log = logging.getLogger("backend.server")
 
 
 class DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, state: RuntimeState, drain_delay: float) -> None:
+    def __init__(self, config: uvicorn.Config, runtime: Runtime, drain_delay: float) -> None:
         super().__init__(config)
-        self.runtime = state
+        self.runtime = runtime
         self.drain_delay = drain_delay
         self.drain_deadline: float | None = None
 
@@ -50,16 +51,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def serve(settings: Settings) -> None:
-    state = RuntimeState()
-    config = uvicorn.Config(
-        create_app(settings, state),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-        lifespan="on",
-    )
-    DrainingServer(config, state, settings.drain_delay_seconds).run()
-    log.info("stopped", extra={"uptime_s": round(state.lifecycle.uptime_seconds(), 3)})
+    runtime = Runtime()
+    config = server_config(create_app(settings, runtime), settings)
+    DrainingServer(config, runtime, settings.drain_delay_seconds).run()
+    log.info("stopped", extra={"uptime_s": round(runtime.lifecycle.uptime_seconds(), 3)})

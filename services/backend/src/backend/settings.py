@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
 
 from pydantic import (
     AnyHttpUrl,
@@ -19,62 +18,69 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-Environment = Literal["local", "dev", "staging", "prod"]
-LogLevel = Literal["debug", "info", "warning", "error"]
+from servicekit.settings import CommaList, Port, ServiceName, ServiceSettings, ShutdownTimeout
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-class Settings(BaseSettings):
-    """Every knob of the backend. Add a field here and a row in the README table."""
+class Settings(ServiceSettings):
+    """Every knob of the backend. Add a field here and a row in services/backend/README.md.
 
-    model_config = SettingsConfigDict(
-        env_prefix="BACKEND_",
-        env_ignore_empty=True,
-        extra="ignore",
-        frozen=True,
-    )
+    Host, environment, log level and version come from :class:`ServiceSettings`.
+    """
 
-    host: str = Field("127.0.0.1", description="Address to bind; containers set 0.0.0.0.")
-    port: int = Field(8080, ge=1, le=65535, description="TCP port to listen on.")
-    service_name: str = Field("backend", min_length=1, max_length=63)
-    environment: Environment = Field("local", description="Deployment environment name.")
-    log_level: LogLevel = "info"
+    model_config = SettingsConfigDict(env_prefix="BACKEND_")
+
+    port: Port = 8080
+    service_name: ServiceName = "backend"
 
     # Build-time identity, baked into the image by Dockerfile build args.
-    version: str | None = Field(None, max_length=128)
     git_sha: str | None = Field(None, description="Full 40-character git commit SHA.")
-    build_time: datetime | None = None
+    build_time: datetime | None = Field(None, description="When the image was built.")
 
     # Deploy-time identity, set by the manifests.
-    image_ref: str | None = Field(None, max_length=512)
+    image_ref: str | None = Field(None, max_length=512, description="Image reference, as deployed.")
     image_digest: str | None = Field(None, description="sha256:<64 hex> of the running image.")
 
     # Downward API.
-    pod_name: str | None = Field(None, max_length=253)
-    pod_namespace: str | None = Field(None, max_length=63)
-    node_name: str | None = Field(None, max_length=253)
-    pod_ip: str | None = Field(None, max_length=45)
+    pod_name: str | None = Field(None, max_length=253, description="Pod name (Downward API).")
+    pod_namespace: str | None = Field(None, max_length=63, description="Pod namespace.")
+    node_name: str | None = Field(None, max_length=253, description="Node the pod runs on.")
+    pod_ip: str | None = Field(None, max_length=45, description="Pod IP address.")
 
     # Lifecycle. The drain delay covers endpoint propagation after SIGTERM;
     # the shutdown timeout bounds in-flight requests once listening stops.
-    drain_delay_seconds: float = Field(5.0, ge=0, le=300)
-    shutdown_timeout_seconds: float = Field(10.0, gt=0, le=300)
-    startup_delay_seconds: float = Field(0.0, ge=0, le=300)
+    drain_delay_seconds: float = Field(
+        5.0, ge=0, le=300, description="Keep serving after SIGTERM while endpoints propagate."
+    )
+    shutdown_timeout_seconds: ShutdownTimeout = 10.0
+    startup_delay_seconds: float = Field(
+        0.0, ge=0, le=300, description="Simulated start-up work before readiness."
+    )
 
-    # Readiness dependencies: each URL must answer 2xx for /readyz to pass.
-    readiness_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
-    readiness_check_interval_seconds: float = Field(5.0, gt=0, le=300)
-    readiness_check_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    # Readiness dependencies, checked in the background so /readyz answers from memory.
+    readiness_urls: CommaList[AnyHttpUrl] = Field(
+        (), description="http(s) URLs that must answer 2xx for /readyz to pass."
+    )
+    readiness_check_interval_seconds: float = Field(
+        5.0, gt=0, le=300, description="How often dependencies are checked."
+    )
+    readiness_check_timeout_seconds: float = Field(
+        2.0, gt=0, le=60, description="Timeout of one dependency check."
+    )
 
-    max_request_bytes: int = Field(65536, ge=1024, le=16 * 1024 * 1024)
+    max_request_bytes: int = Field(
+        65536, ge=1024, le=16 * 1024 * 1024, description="Larger request bodies get 413."
+    )
 
     # Fault drills are off unless enabled, and then need a bearer token.
-    faults_enabled: bool = False
-    faults_token: SecretStr | None = None
+    faults_enabled: bool = Field(False, description="Mount the /faults drill endpoints.")
+    faults_token: SecretStr | None = Field(
+        None, description="Bearer token for /faults; required (16+ chars) when enabled."
+    )
 
     @field_validator("git_sha")
     @classmethod
@@ -88,13 +94,6 @@ class Settings(BaseSettings):
     def _digest(cls, value: str | None) -> str | None:
         if value is not None and not _DIGEST.fullmatch(value):
             raise ValueError("must look like sha256:<64 lowercase hex>")
-        return value
-
-    @field_validator("readiness_urls", mode="before")
-    @classmethod
-    def _split_urls(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @model_validator(mode="after")

@@ -11,56 +11,48 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from frontend import metrics
+from frontend.assets import Assets
 from frontend.board import Board, build_board
-from frontend.cache import ClusterCache
-from frontend.live import Changes
+from frontend.board_memo import BoardMemo
+from frontend.change_feed import ChangeFeed
 from frontend.middleware import SecurityHeaders
 from frontend.probes import BackendProbes
-from frontend.routes import api, events, health, pages, static
-from frontend.runtime import ClusterSource, Runtime
+from frontend.rendering import environment
+from frontend.routes import api, feed, health, pages, static
+from frontend.runtime import Runtime
 from frontend.settings import Settings
-from frontend.views import Assets, BoardCache, environment
-from servicekit import errors
+from frontend.snapshot import ObjectSource
+from frontend.targets import Target, backend_pod_targets
+from frontend.watch_cache import WatchCache
 from servicekit.access import AccessLog
+from servicekit.app import service_app
 
 log = logging.getLogger("frontend")
 
 
-def backend_pods(settings: Settings, cluster: ClusterSource) -> list[tuple[str, str]]:
-    """Running backend pods (by the selector) with a pod IP, as probe targets."""
-    wanted = dict(part.split("=", 1) for part in settings.backend_pod_selector.split(","))
-    targets = []
-    for pod in cluster.snapshot().of_kind("pods"):
-        meta, status = pod.get("metadata") or {}, pod.get("status") or {}
-        labels = meta.get("labels") or {}
-        ip = status.get("podIP")
-        if (
-            ip
-            and status.get("phase") == "Running"
-            and not meta.get("deletionTimestamp")
-            and all(labels.get(k) == v for k, v in wanted.items())
-        ):
-            host = f"[{ip}]" if ":" in ip else ip
-            targets.append((str(meta.get("name")), f"http://{host}:{settings.backend_pod_port}"))
-    return targets
+def create_app(settings: Settings, objects: ObjectSource | None = None) -> FastAPI:
+    """Build the frontend from settings; ``objects`` is injectable (tests pass fixed objects)."""
+    change_feed = ChangeFeed(settings.batch_interval_ms / 1000, settings.refresh_seconds)
+    source: ObjectSource = objects or WatchCache(settings, change_feed.mark)
 
+    def pod_targets() -> list[Target]:
+        pods = source.snapshot().of_kind("pods")
+        return backend_pod_targets(pods, settings.backend_pod_selector, settings.backend_pod_port)
 
-def create_app(settings: Settings, cluster: ClusterSource | None = None) -> FastAPI:
-    """Build the frontend from settings; ``cluster`` is injectable (tests pass captured objects)."""
-    changes = Changes(settings.batch_interval_ms / 1000, settings.refresh_seconds)
-    source: ClusterSource = cluster or ClusterCache(settings, changes.mark)
-    probes = BackendProbes(settings, lambda: backend_pods(settings, source), changes.mark)
+    probes = BackendProbes(settings, pod_targets, change_feed.mark)
     assets = Assets.discover(settings.vendor_dir)
+    templates = environment(assets)
 
     def build() -> Board:
         return build_board(source.snapshot(), probes.snapshot(), datetime.now(UTC))
 
     runtime = Runtime(
         settings=settings,
-        cluster=source,
+        objects=source,
         probes=probes,
-        changes=changes,
-        board=BoardCache(build, environment(assets)),
+        feed=change_feed,
+        board=BoardMemo(build, templates),
+        templates=templates,
         assets=assets,
     )
 
@@ -71,30 +63,21 @@ def create_app(settings: Settings, cluster: ClusterSource | None = None) -> Fast
                         extra={"missing": assets.missing})  # fmt: skip
         await asyncio.to_thread(source.start)
         tasks = [
-            asyncio.create_task(changes.run(), name="changes"),
+            asyncio.create_task(change_feed.run(), name="change-feed"),
             asyncio.create_task(probes.run(), name="backend-probes"),
         ]
         try:
             yield
         finally:
-            await changes.close()
+            await change_feed.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await asyncio.to_thread(source.stop)
 
-    app = FastAPI(
-        title="frontend",
-        summary="Rollout board: live Deployment status from a Kubernetes watch cache.",
-        version=settings.version or "0.0.0+unknown",
-        lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url=None,
-    )
-    app.state.settings = settings
+    app = service_app("frontend", settings, lifespan)
     app.state.runtime = runtime
-    errors.install(app)
-    for router in (pages.router, events.router, api.router, health.router, static.router):
+    for router in (pages.router, feed.router, api.router, health.router, static.router):
         app.include_router(router)
     metrics.install(app, runtime)
     app.add_middleware(AccessLog, logger="frontend.access")

@@ -1,4 +1,4 @@
-"""The board as plain data: cache snapshot + probe results -> groups of cards and banners (pure)."""
+"""The board as plain data: objects + probe results -> groups of cards and banners (pure)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from frontend.gitops import GitOpsStatus, gitops_index
-from frontend.snapshot import ClusterSnapshot, Json, ProbeSnapshot
+from frontend.snapshot import Json, ObjectSnapshot, ProbeSnapshot
 from frontend.status.card import DeploymentCard, deployment_card
 from frontend.status.durations import human_duration
-from frontend.status.health import HealthCode
+from frontend.status.events import EventIndex
+from frontend.status.gitops import GitOpsStatus, gitops_index
+from frontend.status.objects import controller_ref, label, name, namespace, text, uid
 
 ENVIRONMENT_LABELS = ("app.kubernetes.io/environment", "environment", "env")
 
@@ -39,33 +40,30 @@ class Group:
     environment: str | None
     entries: tuple[Entry, ...]
 
-    def count(self, code: HealthCode) -> int:
-        return sum(1 for e in self.entries if e.card.health.code == code)
-
 
 @dataclass(frozen=True)
 class Board:
     generated_at: datetime
-    cluster: ClusterSnapshot
+    objects: ObjectSnapshot
     backend: ProbeSnapshot
     backend_stale: bool
     banners: tuple[Banner, ...]
     groups: tuple[Group, ...]
 
 
-def _uid(obj: Json) -> str:
-    return str((obj.get("metadata") or {}).get("uid", ""))
+def _by_controller(objects: Iterable[Json]) -> dict[str, list[Json]]:
+    """Objects by their controller's uid ("" for objects without a controller)."""
+    grouped: dict[str, list[Json]] = defaultdict(list)
+    for obj in objects:
+        grouped[text(controller_ref(obj), "uid")].append(obj)
+    return grouped
 
 
-def _meta(obj: Json, key: str) -> str:
-    return str((obj.get("metadata") or {}).get(key) or "")
-
-
-def _owner_uid(obj: Json) -> str | None:
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return str(ref.get("uid"))
-    return None
+def _by_namespace(objects: Iterable[Json]) -> dict[str, list[Json]]:
+    grouped: dict[str, list[Json]] = defaultdict(list)
+    for obj in objects:
+        grouped[namespace(obj)].append(obj)
+    return grouped
 
 
 def _ago(since: datetime, now: datetime) -> str:
@@ -73,10 +71,10 @@ def _ago(since: datetime, now: datetime) -> str:
 
 
 def banners(
-    cluster: ClusterSnapshot, backend: ProbeSnapshot, stale: bool, now: datetime
+    objects: ObjectSnapshot, backend: ProbeSnapshot, stale: bool, now: datetime
 ) -> list[Banner]:
     found: list[Banner] = []
-    if not cluster.configured:
+    if not objects.configured:
         found.append(
             Banner(
                 "info",
@@ -86,14 +84,14 @@ def banners(
                 "deployments, replicasets, pods and events.",
             )
         )
-    for problem in cluster.problems:
+    for problem in objects.problems:
         level = (
             "error"
             if problem.startswith(("forbidden", "unauthorized", "cannot load"))
             else "warning"
         )
         found.append(Banner(level, "Cluster access problem", problem))
-    since = cluster.stale_since
+    since = objects.stale_since
     if since is not None:
         found.append(
             Banner(
@@ -103,7 +101,7 @@ def banners(
                 f"(since {since:%H:%M:%S} UTC); showing the last-known state.",
             )
         )
-    elif cluster.configured and not cluster.synced:
+    elif objects.configured and not objects.synced:
         found.append(
             Banner("info", "Loading", "Waiting for the first list from the Kubernetes API.")
         )
@@ -123,49 +121,37 @@ def banners(
 
 def _environment(deployments: Iterable[Json]) -> str | None:
     for dep in deployments:
-        labels = (dep.get("metadata") or {}).get("labels") or {}
         for key in ENVIRONMENT_LABELS:
-            if labels.get(key):
-                return str(labels[key])
+            if label(dep, key):
+                return label(dep, key)
     return None
 
 
-def build_board(cluster: ClusterSnapshot, backend: ProbeSnapshot, now: datetime) -> Board:
-    """Group every Deployment's card by namespace; each card gets only its own objects."""
-    rs_by_owner: dict[str, list[Json]] = defaultdict(list)
-    for rs in cluster.of_kind("replicasets"):
-        rs_by_owner[_owner_uid(rs) or ""].append(rs)
-    pods_by_owner: dict[str, list[Json]] = defaultdict(list)
-    for pod in cluster.of_kind("pods"):
-        pods_by_owner[_owner_uid(pod) or ""].append(pod)
-    events_by_ns: dict[str, list[Json]] = defaultdict(list)
-    for event in cluster.of_kind("events"):
-        events_by_ns[_meta(event, "namespace")].append(event)
-    gitops = gitops_index(cluster.of_kind("applications"), cluster.of_kind("kustomizations"))
+def build_board(objects: ObjectSnapshot, backend: ProbeSnapshot, now: datetime) -> Board:
+    """Group every Deployment's card by namespace.
+
+    ReplicaSets and pods are indexed by controller, so each card receives its own; events are
+    indexed once per namespace, and each card picks the ones about it from that index.
+    """
+    replicasets = _by_controller(objects.of_kind("replicasets"))
+    pods = _by_controller(objects.of_kind("pods"))
+    events = {
+        ns: EventIndex(found) for ns, found in _by_namespace(objects.of_kind("events")).items()
+    }
+    gitops = gitops_index(objects.of_kind("applications"), objects.of_kind("kustomizations"))
     meta = backend.service.meta
 
-    by_ns: dict[str, list[Json]] = defaultdict(list)
-    for dep in cluster.of_kind("deployments"):
-        by_ns[_meta(dep, "namespace")].append(dep)
+    deployments = _by_namespace(objects.of_kind("deployments"))
     groups = []
-    for ns in sorted(by_ns):
+    for ns in sorted(deployments):
         entries = []
-        for dep in sorted(by_ns[ns], key=lambda d: _meta(d, "name")):
-            name = _meta(dep, "name")
-            replicasets = rs_by_owner.get(_uid(dep), [])
-            pods = [p for rs in replicasets for p in pods_by_owner.get(_uid(rs), [])]
-            prefix = f"{name}-"
-            events = [e for e in events_by_ns.get(ns, []) if _subject_name(e) == name
-                      or _subject_name(e).startswith(prefix)]  # fmt: skip
-            card = deployment_card(dep, replicasets, pods, events, now, meta=meta)
-            entries.append(Entry(card, gitops.get((ns, name), ())))
-        groups.append(Group(ns, _environment(by_ns[ns]), tuple(entries)))
+        for dep in sorted(deployments[ns], key=name):
+            own = replicasets.get(uid(dep), [])
+            own_pods = [pod for rs in own for pod in pods.get(uid(rs), [])]
+            card = deployment_card(dep, own, own_pods, events.get(ns, ()), now, meta=meta)
+            entries.append(Entry(card, gitops.get((ns, name(dep)), ())))
+        groups.append(Group(ns, _environment(deployments[ns]), tuple(entries)))
     stale = backend.is_stale(now)
     return Board(
-        now, cluster, backend, stale, tuple(banners(cluster, backend, stale, now)), tuple(groups)
+        now, objects, backend, stale, tuple(banners(objects, backend, stale, now)), tuple(groups)
     )
-
-
-def _subject_name(event: Json) -> str:
-    subject = event.get("involvedObject") or event.get("regarding") or {}
-    return str(subject.get("name") or "")

@@ -15,4 +15,4 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-"""The process's runtime state: settings, watch cache, probes, change counter, board cache."""
+"""The process's runtime state: settings, watch cache, probes, change feed, board memo."""

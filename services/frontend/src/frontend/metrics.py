@@ -1,4 +1,4 @@
-"""Prometheus exposition: RED metrics by route template, plus the cache's own counters."""
+"""Prometheus exposition: RED metrics by route template, plus the watch cache's own counters."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from frontend.runtime import Runtime
 
 
 class _RuntimeCollector(Collector):
-    """Reads the cache, probes and viewers at scrape time, so values can never go stale."""
+    """Reads the watch cache, probes and viewers at scrape time, so values can never go stale."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
     def collect(self) -> Iterator[Metric]:
-        snap = self._runtime.cluster.snapshot()
+        snap = self._runtime.objects.snapshot()
         labels = ["resource", "namespace"]
         restarts = CounterMetricFamily(
             "frontend_watch_restarts",
@@ -51,10 +51,10 @@ class _RuntimeCollector(Collector):
         synced.add_metric([], 1.0 if snap.synced else 0.0)
         yield synced
         viewers = GaugeMetricFamily("frontend_sse_clients", "Open /events streams.")
-        viewers.add_metric([], self._runtime.sse_clients)
+        viewers.add_metric([], self._runtime.feed_viewers)
         yield viewers
         version = CounterMetricFamily("frontend_board_versions", "Batched board changes pushed.")
-        version.add_metric([], self._runtime.changes.batches)
+        version.add_metric([], self._runtime.feed.batches)
         yield version
         renders = CounterMetricFamily("frontend_board_renders", "Board builds (one per version).")
         renders.add_metric([], self._runtime.board.renders)

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontend.gitops import GitOpsStatus
 from frontend.status.card import DeploymentCard
+from frontend.status.gitops import GitOpsStatus
 
 
 class ClusterInfo(BaseModel):

@@ -3,7 +3,8 @@
 A background task polls ``/meta`` and ``/readyz`` on the backend's Service URL
 (and, optionally, on each backend pod by its pod IP, so the board can show which
 pod serves which SHA mid-rollout). Results are stored; pages read them from memory,
-so a slow or dead backend never blocks the board.
+so a slow or dead backend never blocks the board. The HTTP transport is injectable
+(tests pass ``httpx.MockTransport``); by default it is httpx's own.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import httpx
 
 from frontend.settings import Settings
 from frontend.snapshot import ProbeResult, ProbeSnapshot
+from frontend.targets import Target
 
 log = logging.getLogger("frontend.probes")
 
-# (target name, base URL) pairs; the first is always the Service URL.
-Targets = Callable[[], Sequence[tuple[str, str]]]
+# The backend pods to probe besides the Service URL, asked afresh every round.
+Targets = Callable[[], Sequence[Target]]
 
 
 def _error_text(exc: Exception) -> str:
@@ -42,6 +44,10 @@ async def probe_once(http: httpx.AsyncClient, previous: ProbeResult) -> ProbeRes
         meta = meta_response.json()
         if not isinstance(meta, dict):
             raise ValueError("/meta did not return a JSON object")
+        # Anything else answering on the URL (a proxy's page, another service) is not the backend.
+        schema = meta.get("schema_version")
+        if schema != "v1":
+            raise ValueError(f"/meta is not Meta v1 (schema_version {schema!r})")
         ready_response = await http.get(previous.url + "/readyz")
     except (httpx.HTTPError, ValueError) as exc:
         return replace(
@@ -73,10 +79,17 @@ async def probe_once(http: httpx.AsyncClient, previous: ProbeResult) -> ProbeRes
 class BackendProbes:
     """Owns the probe task and its latest results."""
 
-    def __init__(self, settings: Settings, pod_targets: Targets, changed: Callable[[], None]):
+    def __init__(
+        self,
+        settings: Settings,
+        pod_targets: Targets,
+        changed: Callable[[], None],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.settings = settings
         self.pod_targets = pod_targets
         self.changed = changed
+        self._transport = transport
         self.service = ProbeResult(target="service", url=settings.backend_base)
         self.pods: dict[str, ProbeResult] = {}
         self.attempts = 0
@@ -91,7 +104,7 @@ class BackendProbes:
             interval_seconds=self.settings.probe_interval_seconds,
         )
 
-    def _delay(self) -> float:
+    def next_delay(self) -> float:
         """The interval, stretched by exponential backoff (with jitter) while failing."""
         failures = self.service.consecutive_failures
         base = self.settings.probe_interval_seconds
@@ -104,12 +117,19 @@ class BackendProbes:
         stale = self.snapshot().is_stale(datetime.now(UTC))
         return stale, _visible(self.service), tuple(map(_visible, self.pods.values()))
 
+    def client(self) -> httpx.AsyncClient:
+        """The probes' HTTP client: the probe timeout on every request, redirects not followed."""
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self.settings.probe_timeout_seconds),
+            follow_redirects=False,
+            transport=self._transport,
+        )
+
     async def run(self) -> None:
-        timeout = httpx.Timeout(self.settings.probe_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+        async with self.client() as http:
             while True:
                 await self.round(http)
-                await asyncio.sleep(self._delay())
+                await asyncio.sleep(self.next_delay())
 
     async def round(self, http: httpx.AsyncClient) -> None:
         """One probe of the Service and (if enabled) every backend pod, concurrently."""

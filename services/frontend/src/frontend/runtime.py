@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
-from frontend.live import Changes
+from jinja2 import Environment
+
+from frontend.assets import Assets
+from frontend.board_memo import BoardMemo
+from frontend.change_feed import ChangeFeed
 from frontend.probes import BackendProbes
 from frontend.settings import Settings
-from frontend.snapshot import ClusterSnapshot
-from frontend.views import Assets, BoardCache
-
-
-class ClusterSource(Protocol):
-    """What the app needs from the watch cache (tests pass captured objects instead)."""
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def snapshot(self) -> ClusterSnapshot: ...
+from frontend.snapshot import ObjectSource
 
 
 @dataclass
 class Runtime:
     settings: Settings
-    cluster: ClusterSource
+    objects: ObjectSource
     probes: BackendProbes
-    changes: Changes
-    board: BoardCache
+    feed: ChangeFeed
+    board: BoardMemo
+    templates: Environment
     assets: Assets
-    sse_clients: int = 0
+    feed_viewers: int = 0  # open /events streams

@@ -13,6 +13,7 @@ import uvicorn
 from frontend.app import create_app
 from frontend.runtime import Runtime
 from frontend.settings import Settings
+from servicekit.server import server_config
 
 log = logging.getLogger("frontend.server")
 
@@ -34,21 +35,12 @@ class Server(uvicorn.Server):
         # SSE streams never end on their own: release them so shutdown is not held up.
         with contextlib.suppress(RuntimeError):
             loop = asyncio.get_running_loop()
-            self._closing = loop.create_task(self.runtime.changes.close())
+            self._closing = loop.create_task(self.runtime.feed.close())
 
 
 def serve(settings: Settings) -> None:
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-        lifespan="on",
-    )
+    config = server_config(app, settings)
     log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}/"})
     Server(config, app.state.runtime).run()
     log.info("stopped")

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-Environment = Literal["local", "dev", "staging", "prod"]
-LogLevel = Literal["debug", "info", "warning", "error"]
+from servicekit.settings import CommaList, Port, ServiceName, ServiceSettings, ShutdownTimeout
 
 # RFC 1123 label: what Kubernetes accepts as a namespace name.
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -24,65 +22,66 @@ _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SELECTOR = re.compile(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$")
 
 
-def _split(value: object) -> object:
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return value
+class Settings(ServiceSettings):
+    """Every knob of the frontend. Add a field here and a row in services/frontend/README.md.
 
+    Host, environment, log level and version come from :class:`ServiceSettings`.
+    """
 
-class Settings(BaseSettings):
-    """Every knob of the frontend. Add a field here and a row in the README table."""
+    model_config = SettingsConfigDict(env_prefix="FRONTEND_")
 
-    model_config = SettingsConfigDict(
-        env_prefix="FRONTEND_",
-        env_ignore_empty=True,
-        extra="ignore",
-        frozen=True,
-    )
-
-    host: str = Field("127.0.0.1", description="Address to bind; containers set 0.0.0.0.")
-    port: int = Field(8090, ge=1, le=65535, description="TCP port to listen on.")
-    service_name: str = Field("frontend", min_length=1, max_length=63)
-    environment: Environment = Field("local", description="Deployment environment name.")
-    log_level: LogLevel = "info"
-    version: str | None = Field(None, max_length=128)
+    port: Port = 8090
+    service_name: ServiceName = "frontend"
+    shutdown_timeout_seconds: ShutdownTimeout = 5.0
 
     # Backend probes.
     backend_url: AnyHttpUrl = Field(
         AnyHttpUrl("http://127.0.0.1:8080"), description="Backend Service URL."
     )
-    probe_interval_seconds: float = Field(5.0, gt=0, le=300)
-    probe_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    probe_interval_seconds: float = Field(
+        5.0, gt=0, le=300, description="Probe period; it backs off while probes fail."
+    )
+    probe_timeout_seconds: float = Field(2.0, gt=0, le=60, description="Timeout of one probe.")
     probe_pods: bool = Field(False, description="Also probe each backend pod by its pod IP.")
-    backend_pod_selector: str = Field("app.kubernetes.io/name=backend", max_length=512)
-    backend_pod_port: int = Field(8080, ge=1, le=65535)
+    backend_pod_selector: str = Field(
+        "app.kubernetes.io/name=backend", max_length=512, description="Which pods to probe."
+    )
+    backend_pod_port: Port = Field(8080, description="Port the backend pods listen on.")
 
     # Kubernetes watch cache.
     kubeconfig: Path | None = Field(None, description="Kubeconfig used when not in-cluster.")
-    namespaces: Annotated[tuple[str, ...], NoDecode] = ()
-    gitops_namespaces: Annotated[tuple[str, ...], NoDecode] = ("argocd", "flux-system")
-    watch_timeout_seconds: int = Field(300, ge=10, le=3600)
-    resync_seconds: float = Field(600.0, ge=10, le=86400)
-    backoff_max_seconds: float = Field(30.0, ge=0.1, le=600)
-    crd_recheck_seconds: float = Field(300.0, ge=5, le=86400)
-    events_max_age_seconds: int = Field(3600, ge=60, le=86400)
+    namespaces: CommaList[str] = Field(
+        (), description="Watched namespaces; empty: the pod's, else the kubeconfig context's."
+    )
+    gitops_namespaces: CommaList[str] = Field(
+        ("argocd", "flux-system"), description="Where Argo CD and Flux objects are read."
+    )
+    watch_timeout_seconds: int = Field(
+        300, ge=10, le=3600, description="Server-side watch timeout (plus jitter)."
+    )
+    resync_seconds: float = Field(600.0, ge=10, le=86400, description="Periodic re-list.")
+    backoff_max_seconds: float = Field(
+        30.0, ge=0.1, le=600, description="Reconnect backoff cap (jittered)."
+    )
+    crd_recheck_seconds: float = Field(
+        300.0, ge=5, le=86400, description="How often to look for the GitOps CRDs again."
+    )
+    events_max_age_seconds: int = Field(
+        3600, ge=60, le=86400, description="Accepted; reserved for event expiry."
+    )
 
     # Live updates.
-    batch_interval_ms: int = Field(250, ge=10, le=10_000)
-    heartbeat_seconds: float = Field(15.0, gt=0, le=300)
+    batch_interval_ms: int = Field(
+        250, ge=10, le=10_000, description="Changes are folded into one board update this often."
+    )
+    heartbeat_seconds: float = Field(15.0, gt=0, le=300, description="SSE heartbeat period.")
     refresh_seconds: float = Field(
         30.0, ge=1, le=3600, description="Re-render ages at least this often."
     )
 
-    shutdown_timeout_seconds: float = Field(5.0, gt=0, le=300)
     vendor_dir: Path | None = Field(
         None, description="npm node_modules with htmx; default: the checkout's."
     )
-
-    @field_validator("namespaces", "gitops_namespaces", mode="before")
-    @classmethod
-    def _split_names(cls, value: object) -> object:
-        return _split(value)
 
     @field_validator("namespaces", "gitops_namespaces")
     @classmethod

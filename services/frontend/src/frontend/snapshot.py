@@ -1,16 +1,16 @@
-"""Plain data the I/O modules publish and everything else reads (no I/O here)."""
+"""Plain data the I/O modules publish and everything else reads (no I/O here).
+
+``ObjectSource`` is what publishes an ``ObjectSnapshot``: the watch cache in production,
+fixed objects in tests. The backend probes publish a ``ProbeSnapshot``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 Json = dict[str, Any]
-
-# Resource kinds the cache watches, by their REST plural.
-WORKLOAD_KINDS = ("deployments", "replicasets", "pods", "events")
-GITOPS_KINDS = ("applications", "kustomizations")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ class StreamStatus:
 
 
 @dataclass(frozen=True)
-class ClusterSnapshot:
-    """Everything the cache knows at one instant; objects are Kubernetes API JSON."""
+class ObjectSnapshot:
+    """Everything the watch cache knows at one instant; objects are Kubernetes API JSON."""
 
     configured: bool
     source: str
@@ -59,7 +59,16 @@ class ClusterSnapshot:
         return tuple(seen)
 
     def of_kind(self, kind: str) -> tuple[Json, ...]:
+        """The objects of one kind, by its REST plural (``"pods"``)."""
         return self.objects.get(kind, ())
+
+
+class ObjectSource(Protocol):
+    """What the app needs from the watch cache (tests pass fixed objects instead)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def snapshot(self) -> ObjectSnapshot: ...
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Lists are paged; watches resume from the last resourceVersion with bookmarks;
 410 Gone means re-list; a periodic re-list bounds drift; every failure backs off
 exponentially with jitter. On an outage the last-known objects stay, marked stale.
-The transport is ``frontend.cluster.Api``, passed in.
+The transport is ``frontend.kube.KubeApi``, passed in; the kinds are ``frontend.kinds``.
 """
 
 from __future__ import annotations
@@ -14,43 +14,16 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from frontend.kinds import Kind
 from frontend.settings import Settings
 from frontend.snapshot import Json, StreamStatus
 
 log = logging.getLogger("frontend.watch")
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-
-
-@dataclass(frozen=True)
-class Kind:
-    plural: str
-    group: str  # "" for the core group
-    version: str
-    selector: str | None = None
-
-    def path(self, namespace: str) -> str:
-        root = "/api/v1" if not self.group else f"/apis/{self.group}/{self.version}"
-        return f"{root}/namespaces/{namespace}/{self.plural}"
-
-    @property
-    def rbac_name(self) -> str:
-        return self.plural if not self.group else f"{self.plural}.{self.group}"
-
-
-KINDS = {
-    "deployments": Kind("deployments", "apps", "v1"),
-    "replicasets": Kind("replicasets", "apps", "v1"),
-    "pods": Kind("pods", "", "v1"),
-    # Only Warning events are shown; the field selector keeps Normal ones off the wire.
-    "events": Kind("events", "", "v1", selector="type=Warning"),
-    "applications": Kind("applications", "argoproj.io", "v1alpha1"),
-    "kustomizations": Kind("kustomizations", "kustomize.toolkit.fluxcd.io", "v1"),
-}
 
 
 class GoneError(Exception):
@@ -94,10 +67,10 @@ class Stream:
     """List-then-watch one kind in one namespace, in a daemon thread, until stopped."""
 
     def __init__(
-        self, api: Transport, kind: str, namespace: str, settings: Settings,
+        self, api: Transport, kind: Kind, namespace: str, settings: Settings,
         changed: Callable[[], None],
     ) -> None:  # fmt: skip
-        self.api, self.kind, self.namespace, self.settings = api, KINDS[kind], namespace, settings
+        self.api, self.kind, self.namespace, self.settings = api, kind, namespace, settings
         self.changed = changed
         self.items: dict[str, Json] = {}
         self.rv: str | None = None
@@ -108,7 +81,7 @@ class Stream:
         self.gone = False  # the kind itself disappeared (CRD deleted)
         self._stop = threading.Event()
         self._resp: Watching | None = None
-        name = f"watch-{kind}-{namespace}"
+        name = f"watch-{kind.plural}-{namespace}"
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:

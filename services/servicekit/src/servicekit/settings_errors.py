@@ -9,6 +9,11 @@ from pydantic_settings import BaseSettings
 _SECRET_WORDS = ("token", "secret", "password")
 
 
+def is_secret(name: str) -> bool:
+    """Whether the setting called ``name`` holds a credential, whose value is never shown."""
+    return any(word in name.lower() for word in _SECRET_WORDS)
+
+
 def describe_error(exc: ValidationError, settings: type[BaseSettings]) -> str:
     """``invalid setting <PREFIX><NAME>=<value>: <reason>``, joined with "; "."""
     prefix = str(settings.model_config.get("env_prefix", ""))
@@ -17,8 +22,7 @@ def describe_error(exc: ValidationError, settings: type[BaseSettings]) -> str:
         loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
         reason = str(error["msg"]).removeprefix("Value error, ")
         if loc:
-            secret = any(word in loc[0] for word in _SECRET_WORDS)
-            shown = "<redacted>" if secret else repr(error.get("input"))
+            shown = "<redacted>" if is_secret(loc[0]) else repr(error.get("input"))
             parts.append(f"invalid setting {prefix}{loc[0].upper()}={shown}: {reason}")
         else:
             parts.append(reason)

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends
 
+from backend.deps import FaultsDep, require_faults_token
 from backend.models import FaultsPatch, FaultsView
-from backend.state import Faults, RuntimeState
+from backend.runtime import Faults
 
 log = logging.getLogger("backend.faults")
-_bearer = HTTPBearer(auto_error=False)
 
-
-def require_token(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    expected: str = request.app.state.faults_token
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token", challenge)
-    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid bearer token", challenge)
-
-
-router = APIRouter(prefix="/faults", tags=["faults"], dependencies=[Depends(require_token)])
-
-
-def _faults(request: Request) -> Faults:
-    runtime: RuntimeState = request.app.state.runtime
-    return runtime.faults
+router = APIRouter(prefix="/faults", tags=["faults"], dependencies=[Depends(require_faults_token)])
 
 
 def _view(faults: Faults) -> FaultsView:
@@ -46,15 +25,14 @@ def _view(faults: Faults) -> FaultsView:
 
 
 @router.get("", response_model=FaultsView)
-async def read_faults(request: Request) -> FaultsView:
+async def read_faults(faults: FaultsDep) -> FaultsView:
     """Current drill state."""
-    return _view(_faults(request))
+    return _view(faults)
 
 
 @router.patch("", response_model=FaultsView)
-async def update_faults(request: Request, patch: FaultsPatch) -> FaultsView:
+async def update_faults(faults: FaultsDep, patch: FaultsPatch) -> FaultsView:
     """Switch drills on or off; omitted fields are unchanged."""
-    faults = _faults(request)
     changes = patch.model_dump(exclude_none=True)
     for name, value in changes.items():
         setattr(faults, name, value)
@@ -63,9 +41,8 @@ async def update_faults(request: Request, patch: FaultsPatch) -> FaultsView:
 
 
 @router.delete("", response_model=FaultsView)
-async def clear_faults(request: Request) -> FaultsView:
+async def clear_faults(faults: FaultsDep) -> FaultsView:
     """Clear every drill."""
-    faults = _faults(request)
     faults.clear()
     log.warning("fault drills cleared")
     return _view(faults)

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from backend import readiness
+from backend.deps import FaultsDep, VerdictDep
 from backend.models import CheckResult, Liveness, Readiness
-from backend.state import RuntimeState
+from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["probes"])
-
-_NO_STORE = {"cache-control": "no-store"}
-
-
-def current_verdict(request: Request) -> readiness.Verdict:
-    state: RuntimeState = request.app.state.runtime
-    return readiness.evaluate(
-        state.lifecycle,
-        state.faults,
-        request.app.state.dependency_names,
-        state.dependencies,
-    )
 
 
 @router.get(
@@ -29,13 +17,12 @@ def current_verdict(request: Request) -> readiness.Verdict:
     response_model=Liveness,
     responses={503: {"model": Liveness, "description": "Liveness broken by a fault drill."}},
 )
-async def read_liveness(request: Request) -> JSONResponse:
+async def read_liveness(faults: FaultsDep) -> JSONResponse:
     """Liveness: 200 while the process can serve, draining included."""
-    state: RuntimeState = request.app.state.runtime
-    if state.faults.liveness_failing:
+    if faults.liveness_failing:
         body = Liveness(status="failing", reason="liveness failure injected by fault drill")
-        return JSONResponse(body.model_dump(), status_code=503, headers=_NO_STORE)
-    return JSONResponse(Liveness(status="ok").model_dump(exclude_none=True), headers=_NO_STORE)
+        return JSONResponse(body.model_dump(), status_code=503, headers=NO_STORE)
+    return JSONResponse(Liveness(status="ok").model_dump(exclude_none=True), headers=NO_STORE)
 
 
 @router.get(
@@ -43,13 +30,12 @@ async def read_liveness(request: Request) -> JSONResponse:
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "At least one check fails."}},
 )
-async def read_readiness(request: Request) -> JSONResponse:
+async def read_readiness(verdict: VerdictDep) -> JSONResponse:
     """Readiness: every check with its state, like the apiserver's ``/readyz?verbose``."""
-    verdict = current_verdict(request)
     body = Readiness(
         status="ok" if verdict.ready else "unavailable",
         checks=[CheckResult(name=c.name, ok=c.ok, message=c.message) for c in verdict.checks],
     )
     return JSONResponse(
-        body.model_dump(), status_code=200 if verdict.ready else 503, headers=_NO_STORE
+        body.model_dump(), status_code=200 if verdict.ready else 503, headers=NO_STORE
     )

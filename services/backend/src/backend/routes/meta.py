@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
+from backend.deps import RuntimeDep, SettingsDep, VerdictDep
 from backend.models import ImageInfo, Meta, PodInfo
-from backend.routes.health import current_verdict
-from backend.settings import Settings
-from backend.state import RuntimeState
+from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["meta"])
 
 
 @router.get("/meta", response_model=Meta)
-async def read_meta(request: Request, response: Response) -> Meta:
+async def read_meta(
+    settings: SettingsDep, runtime: RuntimeDep, verdict: VerdictDep, response: Response
+) -> Meta:
     """Which build is answering, from which image, in which pod."""
-    settings: Settings = request.app.state.settings
-    state: RuntimeState = request.app.state.runtime
-    response.headers["cache-control"] = "no-store"
+    response.headers.update(NO_STORE)
     return Meta(
         service=settings.service_name,
         version=settings.version,
@@ -31,7 +30,7 @@ async def read_meta(request: Request, response: Response) -> Meta:
             node=settings.node_name,
             ip=settings.pod_ip,
         ),
-        started_at=state.lifecycle.started_at,
-        uptime_seconds=round(state.lifecycle.uptime_seconds(), 3),
-        ready=current_verdict(request).ready,
+        started_at=runtime.lifecycle.started_at,
+        uptime_seconds=round(runtime.lifecycle.uptime_seconds(), 3),
+        ready=verdict.ready,
     )

@@ -1,1 +1,1 @@
-"""One router per concern: pages, live events, the JSON API, probes, static assets."""
+"""One router per concern: pages, the change feed (SSE), the JSON API, probes, static assets."""

@@ -18,6 +18,7 @@ from frontend.models import (
     StatusV1,
 )
 from frontend.snapshot import ProbeResult
+from servicekit.http import NO_STORE
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -40,20 +41,20 @@ def _probe(result: ProbeResult) -> BackendProbe:
 
 
 def status_document(board: Board, version: int, namespace: str | None = None) -> StatusV1:
-    cluster = board.cluster
+    objects = board.objects
     groups = [g for g in board.groups if namespace is None or g.namespace == namespace]
     counts = Counter(e.card.health.code.value for g in groups for e in g.entries)
     return StatusV1(
         generated_at=board.generated_at,
         board_version=version,
         cluster=ClusterInfo(
-            configured=cluster.configured,
-            source=cluster.source,
-            server=cluster.server,
-            namespaces=list(cluster.namespaces),
-            synced=cluster.synced,
-            stale_since=cluster.stale_since,
-            problems=list(cluster.problems),
+            configured=objects.configured,
+            source=objects.source,
+            server=objects.server,
+            namespaces=list(objects.namespaces),
+            synced=objects.synced,
+            stale_since=objects.stale_since,
+            problems=list(objects.problems),
         ),
         backend=BackendInfo(
             **_probe(board.backend.service).model_dump(),
@@ -81,9 +82,9 @@ async def read_status(
     namespace: Annotated[str | None, Query(pattern=NAMESPACE_PATTERN, max_length=63)] = None,
 ) -> StatusV1:
     """Every Deployment's verdict and the backend's report, from the cache (no API calls)."""
-    version = runtime.changes.version
+    version = runtime.feed.version
     board, _ = await runtime.board.get(version)
-    if namespace is not None and namespace not in board.cluster.namespaces:
+    if namespace is not None and namespace not in board.objects.namespaces:
         raise HTTPException(404, f"namespace {namespace!r} is not watched")
-    response.headers["cache-control"] = "no-store"
+    response.headers.update(NO_STORE)
     return status_document(board, version, namespace)

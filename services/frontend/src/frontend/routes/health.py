@@ -7,10 +7,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from frontend.deps import RuntimeDep
+from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["probes"])
-
-_NO_STORE = {"cache-control": "no-store"}
 
 
 class Probe(BaseModel):
@@ -21,7 +20,7 @@ class Probe(BaseModel):
 @router.get("/healthz", response_model=Probe)
 async def read_liveness() -> JSONResponse:
     """Liveness: 200 while the process can serve."""
-    return JSONResponse({"status": "ok", "detail": "serving"}, headers=_NO_STORE)
+    return JSONResponse({"status": "ok", "detail": "serving"}, headers=NO_STORE)
 
 
 @router.get(
@@ -31,12 +30,12 @@ async def read_liveness() -> JSONResponse:
 )
 async def read_readiness(runtime: RuntimeDep) -> JSONResponse:
     """Ready once every watch has its first answer, or at once when no cluster is configured."""
-    snap = runtime.cluster.snapshot()
+    snap = runtime.objects.snapshot()
     if not snap.configured:
         body = {"status": "ok", "detail": "no cluster configured: serving the backend panel only"}
-        return JSONResponse(body, headers=_NO_STORE)
+        return JSONResponse(body, headers=NO_STORE)
     if snap.synced:
-        return JSONResponse({"status": "ok", "detail": "cache synced"}, headers=_NO_STORE)
+        return JSONResponse({"status": "ok", "detail": "cache synced"}, headers=NO_STORE)
     waiting = [f"{s.kind}/{s.namespace}" for s in snap.streams if not s.settled]
     body = {"status": "unavailable", "detail": "waiting for first sync: " + ", ".join(waiting)}
-    return JSONResponse(body, status_code=503, headers=_NO_STORE)
+    return JSONResponse(body, status_code=503, headers=NO_STORE)

@@ -6,12 +6,18 @@ gives stable, JSON-serialisable field names (enums serialise as their string val
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from frontend.status.events import DEFAULT_MAX_EVENTS, EventRow, Subjects, warning_events
+from frontend.status.events import (
+    DEFAULT_MAX_EVENTS,
+    EventIndex,
+    EventRow,
+    Subjects,
+    warning_events,
+)
 from frontend.status.health import Health, deployment_health
 from frontend.status.objects import (
     Obj,
@@ -27,7 +33,7 @@ from frontend.status.objects import (
 )
 from frontend.status.pods import PodRow, digest, pod_row
 from frontend.status.provenance import Provenance, provenance
-from frontend.status.revisions import Revisions, belongs_to, find_current, owned_replicasets
+from frontend.status.revisions import Revisions, belongs_to, owned_replicasets
 from frontend.status.revisions import revisions as revision_history
 from frontend.status.rollout import RolloutStatus, rollout_status
 
@@ -121,7 +127,7 @@ def deployment_card(
     deployment: Mapping[str, Any],
     replicasets: Sequence[Mapping[str, Any]],
     pods: Sequence[Mapping[str, Any]],
-    events: Sequence[Mapping[str, Any]],
+    events: EventIndex | Iterable[Mapping[str, Any]],
     now: datetime,
     *,
     meta: Mapping[str, Any] | None = None,
@@ -131,12 +137,17 @@ def deployment_card(
 
     ``replicasets``, ``pods`` and ``events`` may hold other workloads' objects too (e.g. the
     whole namespace): only the Deployment's own ReplicaSets, their pods and events about them
-    are used. ``meta`` is the backend's ``/meta`` JSON when it has been probed.
+    are used; ``events`` may be an ``EventIndex`` shared by every card of a namespace.
+    ``meta`` is the backend's ``/meta`` JSON when it has been probed.
     """
+    # Which ReplicaSets are the Deployment's and which is current: found here, once, and
+    # passed down to the health, pod and history views.
     owned = owned_replicasets(deployment, replicasets)
-    current, _ = find_current(deployment, owned)
-    rank = {id(rs): revision(rs) for rs in owned}
-    placed = [(pod, next((rs for rs in owned if belongs_to(pod, rs)), None)) for pod in pods]
+    current = owned.current
+    rank = {id(rs): revision(rs) for rs in owned.replicasets}
+    placed = [
+        (pod, next((rs for rs in owned.replicasets if belongs_to(pod, rs)), None)) for pod in pods
+    ]
     mine = [(pod, rs) for pod, rs in placed if rs is not None]
     current_pods = [pod for pod, rs in mine if rs is current]
     ordered = sorted(
@@ -144,10 +155,11 @@ def deployment_card(
     )
     rows = tuple(replace(pod_row(pod, now), current=rs is current) for pod, rs in ordered)
     own_pods = [pod for pod, _ in mine]
+    subjects = Subjects.of(deployment, owned.replicasets, own_pods)
     return DeploymentCard(
         name=name(deployment),
         namespace=namespace(deployment),
-        health=deployment_health(deployment, owned, own_pods, now),
+        health=deployment_health(deployment, current, current_pods, now),
         rollout=rollout_status(deployment),
         counts=_counts(deployment),
         paused=flag(deployment, "spec", "paused"),
@@ -157,7 +169,7 @@ def deployment_card(
         images=container_images(mapping(deployment, "spec", "template")),
         conditions=_conditions(deployment),
         pods=rows,
-        events=warning_events(events, Subjects.of(deployment, owned, own_pods), now, max_events),
-        revisions=revision_history(deployment, owned),
+        events=warning_events(events, subjects, now, max_events),
+        revisions=revision_history(owned),
         provenance=provenance(deployment, own_pods, meta),
     )

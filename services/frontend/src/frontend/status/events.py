@@ -2,11 +2,15 @@
 
 Reads both core/v1 Events (``involvedObject``, ``message``, ``lastTimestamp``) and
 events.k8s.io/v1 Events (``regarding``, ``note``, ``series``), since either may be listed.
+
+Which events are about a card is decided in one place, ``Subjects.involve``; an ``EventIndex``
+only narrows the candidates, so a namespace's events are not scanned once per Deployment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,14 +98,49 @@ class Subjects:
         return kind == "Pod" and subject_name.startswith(self.pod_prefixes)
 
 
+class EventIndex:
+    """Warning events by what they are about: uid, kind and name, and a pod name's prefixes."""
+
+    def __init__(self, events: Iterable[Mapping[str, Any]]) -> None:
+        self._events = [event for event in events if text(event, "type") == "Warning"]
+        # Positions in self._events, so candidates keep the order the events came in.
+        self._by_uid: dict[str, list[int]] = defaultdict(list)
+        self._by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._by_pod_prefix: dict[str, list[int]] = defaultdict(list)
+        for position, event in enumerate(self._events):
+            subject = _subject(event)
+            kind, subject_name = text(subject, "kind"), text(subject, "name")
+            if text(subject, "uid"):
+                self._by_uid[text(subject, "uid")].append(position)
+            self._by_name[(kind, subject_name)].append(position)
+            if kind == "Pod":
+                # "web-5c8d7f9b6-abcde" under "web-" and "web-5c8d7f9b6-", as Subjects names them.
+                for at, char in enumerate(subject_name):
+                    if char == "-":
+                        self._by_pod_prefix[subject_name[: at + 1]].append(position)
+
+    def about(self, subjects: Subjects) -> list[Obj]:
+        """The Warning events ``subjects.involve``, each once, in the order they came in."""
+        positions: set[int] = set()
+        for subject_uid in subjects.uids:
+            positions.update(self._by_uid.get(subject_uid, ()))
+        for key in subjects.names:
+            positions.update(self._by_name.get(key, ()))
+        for prefix in subjects.pod_prefixes:
+            positions.update(self._by_pod_prefix.get(prefix, ()))
+        candidates = (self._events[position] for position in sorted(positions))
+        return [event for event in candidates if subjects.involve(event)]
+
+
 def warning_events(
-    events: Sequence[Mapping[str, Any]],
+    events: EventIndex | Iterable[Mapping[str, Any]],
     subjects: Subjects,
     now: datetime,
     limit: int = DEFAULT_MAX_EVENTS,
 ) -> tuple[EventRow, ...]:
-    """The newest ``limit`` Warning events about the subjects."""
-    chosen = [e for e in events if text(e, "type") == "Warning" and subjects.involve(e)]
+    """The newest ``limit`` Warning events about the subjects (pass an index to share one)."""
+    index = events if isinstance(events, EventIndex) else EventIndex(events)
+    chosen = index.about(subjects)
     dated = sorted(
         ((_last_seen(e), e) for e in chosen),
         key=lambda pair: (pair[0] is not None, pair[0] or now, name(pair[1])),

@@ -26,7 +26,6 @@ from frontend.status.objects import (
     optional_number,
     text,
 )
-from frontend.status.revisions import find_current, owned_replicasets, pods_of
 from frontend.status.rollout import TIMED_OUT_REASON, replicas_waiting
 from frontend.status.signals import argo_failing_reason, early_causes
 
@@ -216,22 +215,22 @@ def _summary(causes: Sequence[str]) -> str:
 
 def deployment_health(
     deployment: Mapping[str, Any] | None,
-    replicasets: Sequence[Mapping[str, Any]],
-    pods: Sequence[Mapping[str, Any]],
+    current: Mapping[str, Any] | None,
+    current_pods: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> Health:
     """The board's verdict: Argo CD's health, Degraded early on a failing current revision.
 
-    Suspended (paused), Pending deletion and an Argo CD Degraded verdict are kept as they are;
-    only Healthy and Progressing can turn Degraded early.
+    ``current`` is the Deployment's current ReplicaSet and ``current_pods`` its pods, as the
+    card found them (``revisions.owned_replicasets``). Suspended (paused), Pending deletion and
+    an Argo CD Degraded verdict are kept as they are; only Healthy and Progressing can turn
+    Degraded early.
     """
     if deployment is None:
         return Health(HealthCode.MISSING, "Deployment does not exist")
     health = argo_deployment_health(deployment)
     if health.code not in (HealthCode.HEALTHY, HealthCode.PROGRESSING) or deleting(deployment):
         return health
-    current, _ = find_current(deployment, owned_replicasets(deployment, replicasets))
-    current_pods = pods_of(current, pods) if current is not None else []
     causes = early_causes(deployment, current, current_pods, now)
     if not causes:
         return health

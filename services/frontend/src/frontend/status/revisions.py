@@ -1,5 +1,8 @@
 """A Deployment's ReplicaSets as revisions: which one is current, and the rollout history.
 
+``owned_replicasets`` works out, once per card, which ReplicaSets are the Deployment's own and
+which of them is current; health, the card and the history all read that one answer.
+
 The current ReplicaSet is found the way the Deployment controller and kubectl's
 ``findNewReplicaSet`` find it (pod template equal ignoring ``pod-template-hash``, oldest first),
 falling back to the revision annotation the way Headlamp does, for the window after a template
@@ -61,11 +64,6 @@ class Revisions:
     history: tuple[Revision, ...]
 
 
-def owned_replicasets(deployment: Obj, replicasets: Iterable[Obj]) -> list[Obj]:
-    """The ReplicaSets whose controller ownerReference is this Deployment (``IsControlledBy``)."""
-    return [rs for rs in replicasets if controlled_by(rs, deployment)]
-
-
 def _normalised(node: Any) -> Any:
     """Drop nulls and empties: Go's semantic DeepEqual treats nil and empty maps as equal."""
     if isinstance(node, Mapping):
@@ -92,9 +90,8 @@ def _age_key(rs: Obj) -> tuple[str, str]:
     return (text(rs, "metadata", "creationTimestamp"), name(rs))
 
 
-def find_current(deployment: Obj, replicasets: Iterable[Obj]) -> tuple[Obj | None, MatchedBy]:
-    """The Deployment's current (new) ReplicaSet and how it was recognised."""
-    owned = sorted(owned_replicasets(deployment, replicasets), key=_age_key)
+def _find_current(deployment: Obj, owned: Sequence[Obj]) -> tuple[Obj | None, MatchedBy]:
+    """The current (new) ReplicaSet among the owned ones (oldest first), and how it was found."""
     wanted = _template_without_hash(mapping(deployment, "spec", "template"))
     for rs in owned:
         if _template_without_hash(mapping(rs, "spec", "template")) == wanted:
@@ -107,16 +104,29 @@ def find_current(deployment: Obj, replicasets: Iterable[Obj]) -> tuple[Obj | Non
     return None, ""
 
 
+@dataclass(frozen=True)
+class OwnedReplicaSets:
+    """A Deployment's own ReplicaSets and which of them is current."""
+
+    replicasets: tuple[Obj, ...]  # whose controller ownerReference is the Deployment, oldest first
+    # One of the very objects in ``replicasets`` (compare with ``is``), or None.
+    current: Obj | None
+    matched_by: MatchedBy
+
+
+def owned_replicasets(deployment: Obj, replicasets: Iterable[Obj]) -> OwnedReplicaSets:
+    """The Deployment's ReplicaSets (``IsControlledBy``) and its current one, found once."""
+    owned = sorted((rs for rs in replicasets if controlled_by(rs, deployment)), key=_age_key)
+    current, matched_by = _find_current(deployment, owned)
+    return OwnedReplicaSets(tuple(owned), current, matched_by)
+
+
 def belongs_to(pod: Obj, rs: Obj) -> bool:
     """A pod of this ReplicaSet: by controller ownerReference, else by ``pod-template-hash``."""
     if controller_ref(pod) is not None:
         return controlled_by(pod, rs)
     pod_hash = label(pod, HASH_LABEL)
     return bool(pod_hash) and pod_hash == label(rs, HASH_LABEL)
-
-
-def pods_of(rs: Obj, pods: Iterable[Obj]) -> list[Obj]:
-    return [pod for pod in pods if belongs_to(pod, rs)]
 
 
 def _history_numbers(rs: Obj) -> tuple[int, ...]:
@@ -149,14 +159,9 @@ def _revision_row(rs: Obj, *, current: bool) -> Revision:
     )
 
 
-def revisions(deployment: Obj, replicasets: Sequence[Obj]) -> Revisions:
+def revisions(owned: OwnedReplicaSets) -> Revisions:
     """The current revision and the full history of the Deployment's own ReplicaSets."""
-    current, matched_by = find_current(deployment, replicasets)
-    # find_current hands back one of the very objects passed in, so identity is exact.
-    rows = [
-        _revision_row(rs, current=rs is current)
-        for rs in owned_replicasets(deployment, replicasets)
-    ]
+    rows = [_revision_row(rs, current=rs is owned.current) for rs in owned.replicasets]
     rows.sort(key=lambda row: (row.revision, row.created, row.name), reverse=True)
     current_row = next((row for row in rows if row.current), None)
-    return Revisions(current=current_row, matched_by=matched_by, history=tuple(rows))
+    return Revisions(current=current_row, matched_by=owned.matched_by, history=tuple(rows))

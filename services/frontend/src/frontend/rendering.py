@@ -1,0 +1,44 @@
+"""HTML rendering: the one Jinja environment (autoescape on) for the page and its fragment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from frontend.assets import Assets
+
+TEMPLATES = Path(__file__).parent / "templates"
+BADGE = {
+    "Healthy": ("ok", "✔"),
+    "Suspended": ("paused", "⏸"),
+    "Progressing": ("progress", "↻"),
+    "Missing": ("missing", "?"),
+    "Degraded": ("bad", "✖"),
+    "Unknown": ("unknown", "?"),
+}
+
+
+def short_sha(value: object) -> str:
+    text = str(value or "")
+    return text[:12] if len(text) >= 12 else text or "unknown"
+
+
+def clock(value: datetime | None) -> str:
+    return f"{value:%H:%M:%S} UTC" if value else "never"
+
+
+def environment(assets: Assets) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["short_sha"] = short_sha
+    env.filters["clock"] = clock
+    env.globals["BADGE"] = BADGE
+    env.globals["asset"] = assets.urls.__getitem__
+    return env

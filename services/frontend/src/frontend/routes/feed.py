@@ -1,0 +1,58 @@
+"""``GET /events``: the change feed as server-sent events, one board fragment per version."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from frontend.deps import RuntimeDep
+from frontend.runtime import Runtime
+from servicekit.http import NO_STORE
+
+router = APIRouter(tags=["live"])
+
+
+def sse_message(event: str, data: str) -> str:
+    """One SSE message; every line of a multi-line payload gets its own ``data:`` field."""
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\n{lines}\n"
+
+
+async def _board_messages(request: Request, runtime: Runtime, since: int) -> AsyncIterator[str]:
+    feed = runtime.feed
+    runtime.feed_viewers += 1
+    try:
+        yield "retry: 2000\n\n"
+        seen = since
+        while not feed.closed:
+            if feed.version > seen:
+                seen = feed.version
+                _, fragment = await runtime.board.get(seen)
+                yield sse_message("board", fragment)
+            version = await feed.wait_newer(seen, runtime.settings.heartbeat_seconds)
+            if version == seen and not feed.closed:
+                if await request.is_disconnected():
+                    return
+                yield ": heartbeat\n\n"
+    finally:
+        runtime.feed_viewers -= 1
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "SSE stream."}},
+)
+async def stream_board(
+    request: Request,
+    runtime: RuntimeDep,
+    since: int = Query(0, ge=0, description="Board version the page already shows."),
+) -> StreamingResponse:
+    """``event: board`` with the fragment on each batched change, and a heartbeat."""
+    return StreamingResponse(
+        _board_messages(request, runtime, since),
+        media_type="text/event-stream",
+        headers={**NO_STORE, "x-accel-buffering": "no"},
+    )

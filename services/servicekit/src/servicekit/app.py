@@ -1,0 +1,36 @@
+"""The FastAPI application every service starts from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI
+
+from servicekit import distribution, errors
+from servicekit.settings import ServiceSettings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+# What the OpenAPI document says when no build version was baked in: a valid
+# semantic version that no release will ever carry.
+UNKNOWN_VERSION = "0.0.0+unknown"
+
+
+def service_app(service: str, settings: ServiceSettings, lifespan: Lifespan) -> FastAPI:
+    """A FastAPI app with the project's error bodies, Swagger UI at /docs and no ReDoc.
+
+    The OpenAPI title is ``service`` and its summary the service package's own
+    description, the one ``--help`` prints. ``app.state.settings`` holds ``settings``.
+    """
+    app = FastAPI(
+        title=service,
+        summary=distribution.summary(service),
+        version=settings.version or UNKNOWN_VERSION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    return app

@@ -1,0 +1,28 @@
+"""The uvicorn configuration every service runs with; each service keeps its own Server."""
+
+from __future__ import annotations
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from servicekit.settings import ServiceSettings
+
+
+def server_config(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Config:
+    """Bind address and shutdown bound from settings; logging and headers our own way."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        # servicekit.logs already routes uvicorn's loggers into the JSON handler, and
+        # requests are logged once, by the access-log middleware, with the route template.
+        log_config=None,
+        access_log=False,
+        # Saying "uvicorn" to every client tells an attacker which CVEs to try.
+        server_header=False,
+        # A lifespan that fails must stop the process, not be skipped silently.
+        lifespan="on",
+        # Typed int, but uvicorn only hands it to asyncio.wait_for, which takes a float:
+        # truncating would turn 0.5 s into no grace at all.
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from frontend.app import create_app
+from frontend.routes.feed import sse_message, stream_board
+from frontend.runtime import Runtime
+from frontend.settings import Settings
+from tests.frontend.support import ClientFactory
+from tests.frontend.support.fakes import StaticCluster
+from tests.support.objects import rollout
+from tests.support.processes import DEAD_BACKEND
+
+
+def test_sse_message_prefixes_every_line() -> None:
+    assert sse_message("board", "<a>\n<b>") == "event: board\ndata: <a>\ndata: <b>\n\n"
+
+
+def test_stream_board_sends_current_board_to_a_late_viewer(make_client: ClientFactory) -> None:
+    client = make_client(StaticCluster(rollout("web")), heartbeat_seconds=0.2)
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def first_messages() -> list[str]:
+        class Request:
+            async def is_disconnected(self) -> bool:
+                return True
+
+        response = await stream_board(Request(), runtime, since=0)  # type: ignore[arg-type]
+        chunks: list[str] = []
+        async for chunk in response.body_iterator:
+            chunks.append(str(chunk))
+        return chunks
+
+    chunks = asyncio.run(asyncio.wait_for(first_messages(), 5))
+
+    assert chunks[0] == "retry: 2000\n\n"
+    assert chunks[1].startswith("event: board\ndata: ")
+    assert 'id="d-shop-web"' in chunks[1]
+    assert runtime.feed_viewers == 0
+
+
+@pytest.mark.parametrize("since", ["-1", "x"])
+def test_stream_board_rejects_bad_version(make_client: ClientFactory, since: str) -> None:
+    response = make_client(StaticCluster()).get("/events", params={"since": since})
+
+    assert response.status_code == 422
+
+
+class Viewer:
+    """A request that stays connected for ``checks`` disconnect checks, then goes away."""
+
+    def __init__(self, checks: int = 10**6) -> None:
+        self.checks = checks
+
+    async def is_disconnected(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0
+
+
+def _idle_runtime() -> Runtime:
+    """The app's runtime without its lifespan: no feed task runs, so the test moves the feed."""
+    settings = Settings(backend_url=DEAD_BACKEND, heartbeat_seconds=0.05, batch_interval_ms=10)
+    runtime: Runtime = create_app(settings, StaticCluster(rollout("web"))).state.runtime
+    return runtime
+
+
+async def _read(
+    runtime: Runtime,
+    viewer: Viewer,
+    since: int,
+    chunks: list[str],
+    board: asyncio.Event | None = None,
+) -> None:
+    """Collect the stream's chunks; set ``board`` once a board message arrived."""
+    response = await stream_board(viewer, runtime, since=since)  # type: ignore[arg-type]
+    async for chunk in response.body_iterator:
+        chunks.append(str(chunk))
+        if board is not None and chunks[-1].startswith("event: board"):
+            board.set()
+
+
+def test_stream_board_sends_heartbeats_while_nothing_changes() -> None:
+    runtime = _idle_runtime()
+    chunks: list[str] = []
+
+    asyncio.run(asyncio.wait_for(_read(runtime, Viewer(checks=2), runtime.feed.version, chunks), 5))
+
+    assert chunks == ["retry: 2000\n\n", ": heartbeat\n\n", ": heartbeat\n\n"]
+    assert runtime.feed_viewers == 0
+
+
+def test_stream_board_pushes_each_new_version_until_the_feed_closes() -> None:
+    runtime = _idle_runtime()
+    feed = runtime.feed
+    chunks: list[str] = []
+
+    async def scenario() -> None:
+        board = asyncio.Event()
+        folding = asyncio.create_task(feed.run())
+        reading = asyncio.create_task(_read(runtime, Viewer(), feed.version, chunks, board))
+        await asyncio.sleep(0.01)
+        assert runtime.feed_viewers == 1
+        feed.mark()
+        await board.wait()
+        await feed.close()  # what the server does on SIGTERM
+        await reading
+        folding.cancel()
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
+
+    boards = [c for c in chunks if c.startswith("event: board")]
+    assert len(boards) == 1
+    assert 'data-version="2"' in boards[0]
+    assert runtime.feed_viewers == 0

@@ -1,0 +1,89 @@
+"""The watch cache without a control plane: no cluster, a broken kubeconfig, a dead apiserver.
+
+The cluster tier (tests/frontend/cluster) runs it against the real control plane.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from frontend.kinds import WORKLOAD_KINDS
+from frontend.settings import Settings
+from frontend.watch_cache import WatchCache
+
+
+def _kubeconfig(path: Path, server: str) -> Path:
+    doc = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "board",
+        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": {"token": "not-a-real-token"}}],
+        "contexts": [{"name": "board", "context": {"cluster": "c", "user": "u",
+                                                    "namespace": "shop"}}],
+    }  # fmt: skip
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_watch_cache_without_a_cluster_is_unconfigured_and_quiet() -> None:
+    cache = WatchCache(Settings(), lambda: None)
+
+    cache.start()
+    snapshot = cache.snapshot()
+    cache.stop()
+
+    assert (snapshot.configured, snapshot.source, snapshot.server) == (False, "none", None)
+    assert (snapshot.namespaces, snapshot.streams, snapshot.problems) == (("default",), (), ())
+    assert snapshot.synced  # nothing to wait for: readiness does not block
+
+
+def test_watch_cache_outside_a_pod_ignores_a_stray_service_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")  # but no service account token
+
+    cache = WatchCache(Settings(), lambda: None)
+    cache.start()
+
+    assert (cache.snapshot().configured, cache.snapshot().problems) == (False, ())
+
+
+def test_watch_cache_reports_an_unusable_kubeconfig_instead_of_failing(tmp_path: Path) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text("clusters: [this is not a kubeconfig")
+
+    cache = WatchCache(Settings(kubeconfig=broken), lambda: None)
+    cache.start()
+
+    (problem,) = cache.snapshot().problems
+    assert problem.startswith("cannot load the cluster configuration: ")
+    assert not cache.snapshot().configured
+
+
+def test_watch_cache_on_a_dead_apiserver_names_every_stream_and_keeps_waiting(
+    tmp_path: Path,
+) -> None:
+    config = _kubeconfig(tmp_path / "kubeconfig", "http://127.0.0.1:9")  # nothing listens
+    cache = WatchCache(Settings(kubeconfig=config, backoff_max_seconds=0.1), lambda: None)
+
+    cache.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(s.problem for s in cache.snapshot().streams):
+            time.sleep(0.05)
+        snapshot = cache.snapshot()
+    finally:
+        cache.stop()
+
+    assert (snapshot.configured, snapshot.server, snapshot.namespaces) == (
+        True, "http://127.0.0.1:9", ("shop",),
+    )  # fmt: skip
+    assert snapshot.source == f"kubeconfig {config}"
+    assert sorted(s.kind for s in snapshot.streams) == sorted(k.plural for k in WORKLOAD_KINDS)
+    assert all(
+        (s.problem or "").startswith("cannot reach the Kubernetes API") for s in snapshot.streams
+    )
+    assert not snapshot.synced  # readiness waits for a first answer

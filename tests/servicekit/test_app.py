@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from servicekit.app import UNKNOWN_VERSION, service_app
+from tests.servicekit.toy import ToySettings
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.started = True
+    yield
+
+
+def test_openapi_names_the_package_and_its_build_version() -> None:
+    app = service_app("servicekit", ToySettings(version="1.4.0"), _lifespan)
+
+    info = app.openapi()["info"]
+
+    assert (info["title"], info["version"]) == ("servicekit", "1.4.0")
+    assert info["summary"].startswith("Plumbing shared by the services")
+
+
+def test_openapi_says_when_the_build_version_is_unknown() -> None:
+    app = service_app("no-such-distribution", ToySettings(), _lifespan)
+
+    info = app.openapi()["info"]
+
+    assert info["version"] == UNKNOWN_VERSION
+    assert "summary" not in info
+
+
+def test_app_answers_with_the_project_error_shape_and_runs_the_lifespan() -> None:
+    settings = ToySettings()
+    app = service_app("toy", settings, _lifespan)
+
+    with TestClient(app) as client:
+        missing = client.get("/nowhere")
+        assert client.get("/docs").status_code == 200
+        assert client.get("/redoc").status_code == 404
+        assert app.state.started is True
+
+    assert app.state.settings is settings
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"

@@ -1,0 +1,92 @@
+"""A real frontend process watching the real control plane, and ways to read what it shows."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.controlplane import ControlPlane
+from tests.support.processes import DEAD_BACKEND, ServiceProcess, frontend_process
+
+Json = dict[str, Any]
+
+
+@contextmanager
+def board(kubeconfig: Path, namespace: str, **env: str) -> Iterator[ServiceProcess]:
+    """Start the frontend on KUBECONFIG/NAMESPACE, wait until its cache synced, stop it after."""
+    settings = {
+        "FRONTEND_KUBECONFIG": str(kubeconfig),
+        "FRONTEND_NAMESPACES": namespace,
+        "FRONTEND_BACKEND_URL": DEAD_BACKEND,
+        "FRONTEND_BACKOFF_MAX_SECONDS": "1",
+        "FRONTEND_BATCH_INTERVAL_MS": "100",
+        "FRONTEND_LOG_LEVEL": "debug",
+    }
+    proc = frontend_process({**settings, **env}).start()
+    try:
+        proc.wait_until("/readyz", timeout=60)
+        yield proc
+    finally:
+        proc.stop()
+
+
+def status(proc: ServiceProcess) -> Json:
+    body: Json = httpx.get(proc.url + "/api/v1/status", timeout=5).json()
+    return body
+
+
+def card(body: Json, name: str) -> Json | None:
+    for group in body["namespaces"]:
+        for entry in group["deployments"]:
+            if entry["deployment"]["name"] == name:
+                found: Json = entry["deployment"]
+                return found
+    return None
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 60, every: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+
+
+def kubeconfig_for_token(cp: ControlPlane, token: str, path: Path) -> Path:
+    """A kubeconfig that authenticates with a ServiceAccount token (not the admin cert)."""
+    doc = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
+        "clusters": [{"name": "c", "cluster": {"server": cp.server,
+                                               "certificate-authority": str(cp.pki.ca_crt)}}],
+        "users": [{"name": "sa", "user": {"token": token}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
+    }  # fmt: skip
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def audit_requests(cp: ControlPlane, pid: int, since: float) -> list[Json]:
+    """Requests the frontend process PID made since the wall-clock time SINCE (one per auditID)."""
+    marker = f"pid {pid})"
+    seen: dict[str, Json] = {}
+    with cp.audit_log.open() as log:
+        for line in log:
+            if marker not in line:
+                continue
+            entry: Json = json.loads(line)
+            if not entry.get("userAgent", "").endswith(marker):
+                continue
+            when = datetime.fromisoformat(entry["requestReceivedTimestamp"]).timestamp()
+            if when >= since:
+                seen.setdefault(entry["auditID"], entry)
+    return list(seen.values())
