@@ -1,4 +1,4 @@
-# Container images (issue 6). Included from the root Makefile:
+# Container images (tools/images/README.md). Included from the root Makefile:
 #   -include tools/images/images.mk
 # Uses UV and the venv target from the root Makefile.
 
