@@ -15,11 +15,9 @@ CACHE=${GITOPS_CACHE:-$HOME/.cache/gitops-platform}
 ROOT=$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
 OUT=$ROOT/bin
 BINS=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok kwokctl)
-START=$(date +%s)
-
-log() { echo "[cluster-build +$(($(date +%s) - START))s] $*" >&2; }
-# go get lists every module it adds; keep that in a file unless the step fails.
-quiet() { "$@" >"$ROOT/last-step.log" 2>&1 || { cat "$ROOT/last-step.log" >&2; return 1; }; }
+TAG=cluster-build
+# shellcheck source=../lib/gobuild.sh
+. "$HERE/../lib/gobuild.sh"
 
 complete() {
   [ -f "$ROOT/.complete" ] || return 1
@@ -27,25 +25,8 @@ complete() {
   [ -d "$ROOT/kwok-stage" ]
 }
 
-if complete; then
-  log "warm: $ROOT is complete (no-op)"
-  echo "$OUT"
-  exit 0
-fi
-
-command -v go >/dev/null || { echo "cluster-build: 'go' not found on PATH (need Go >= 1.26)" >&2; exit 3; }
-mkdir -p "$ROOT"
-# Concurrent callers (make + pytest fixture) must not build the same tree twice.
-exec 9>"$ROOT.lock"
-if ! flock -n 9; then
-  log "another build holds $ROOT.lock; waiting"
-  flock 9
-fi
-if complete; then log "built by a concurrent run"; echo "$OUT"; exit 0; fi
-
-log "building into $ROOT ($(go version))"
-# local toolchain only: the proxy must not silently swap compilers under us.
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
+gobuild_begin
+export GOFLAGS="-trimpath -buildvcs=false"
 mkdir -p "$OUT" "$ROOT/src-kube" "$ROOT/src-etcd"
 MINOR=$(echo "$K8S_VERSION" | cut -d. -f2)
 STAGING_V="v0.${K8S_VERSION#v1.}"          # v1.36.3 -> v0.36.3
@@ -115,6 +96,4 @@ log "kwok done"
 "$OUT/kube-apiserver" --version >&2
 "$OUT/etcd" --version >&2
 "$OUT/kwok" --version >&2
-date -u +%Y-%m-%dT%H:%M:%SZ >"$ROOT/.complete"
-log "build complete in $(($(date +%s) - START))s"
-echo "$OUT"
+gobuild_done

@@ -21,18 +21,14 @@ flock 9
 if [ -f "$OUT/.complete" ]; then echo "$OUT"; exit 0; fi
 
 export GOMODCACHE=$CACHE/gomod GOTOOLCHAIN=local GOFLAGS=-mod=mod
-# Outside any module: downloads exactly these three zips, no dependency graph.
-moddir() {
-  local json dir
-  json=$(cd "$CACHE" && go mod download -json "$1@$2")
-  dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-  [ -d "$dir" ] || { echo "fetch-crds: no module dir for $1@$2:" >&2; echo "$json" >&2; exit 1; }
-  echo "$dir"
-}
+# Outside any module (in $OUT): downloads exactly these three zips, no dependency graph.
+TAG=fetch-crds ROOT=$OUT
+# shellcheck source=../lib/gobuild.sh
+. "$HERE/../lib/gobuild.sh"
 
-ARGO=$(moddir "$ARGOCD_MODULE" "$ARGOCD_VERSION")
-SRC=$(moddir "$FLUX_SOURCE_MODULE" "$FLUX_SOURCE_VERSION")
-KUS=$(moddir "$FLUX_KUSTOMIZE_MODULE" "$FLUX_KUSTOMIZE_VERSION")
+ARGO=$(gobuild_moddir "$ARGOCD_MODULE" "$ARGOCD_VERSION")
+SRC=$(gobuild_moddir "$FLUX_SOURCE_MODULE" "$FLUX_SOURCE_VERSION")
+KUS=$(gobuild_moddir "$FLUX_KUSTOMIZE_MODULE" "$FLUX_KUSTOMIZE_VERSION")
 
 install -m 0644 "$ARGO"/manifests/crds/application-crd.yaml \
   "$ARGO"/manifests/crds/applicationset-crd.yaml \
