@@ -71,3 +71,26 @@ def variant(obj: Obj, edit: Callable[[Obj], object]) -> Obj:
     clone = copy.deepcopy(obj)
     edit(clone)
     return clone
+
+
+# --- Flux Kustomizations (tests/fixtures/flux/*.json) ---------------------------------
+
+FLUX_DIR = FIXTURE_DIR.parent / "flux"
+
+
+@dataclass(frozen=True)
+class FluxCapture:
+    scenario: str
+    # The commits the capture script pushed: "applied" and, where one was tried and
+    # failed, "attempted", as Flux spells revisions ("main@sha1:<sha>").
+    revisions: dict[str, str]
+    kustomization: Obj
+
+
+def flux_scenarios() -> list[str]:
+    return sorted(path.stem for path in FLUX_DIR.glob("*.json"))
+
+
+def load_flux(name: str) -> FluxCapture:
+    data = json.loads((FLUX_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return FluxCapture(str(data["scenario"]), dict(data["revisions"]), data["kustomization"])
