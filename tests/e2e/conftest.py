@@ -8,17 +8,19 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.timings import TIMINGS
+from tests.support.controlplane import ControlPlane
 from tests.support.podnet import PodNetwork, missing_prerequisite
 
 
 @pytest.fixture(scope="session")
-def pod_network() -> Iterator[PodNetwork]:
+def pod_network(control_plane: ControlPlane) -> Iterator[PodNetwork]:
+    """The control plane's pod CIDR made local in a network namespace (see podnet)."""
     problem = missing_prerequisite()
     if problem:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and {problem}")
         pytest.skip(f"SKIPPED LOUDLY: {problem}")
-    network = PodNetwork().up()
+    network = PodNetwork(cidr=control_plane.pod_cidr).up()
     try:
         yield network
     finally:

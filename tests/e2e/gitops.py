@@ -1,10 +1,12 @@
-"""The drill's stand-ins for GitHub and for the GitOps controller, with real parts.
+"""The drill's GitOps parts: the config repository the pipeline pushes to, and Flux on it.
 
-- ``ConfigRepo``: a local bare git repository (the remote) and a work clone that
-  the pipeline commits in, seeded with this checkout's real ``k8s/`` tree.
-- ``sync``: what Argo CD or Flux would do: a fresh checkout of the remote, then a
-  server-side apply of the environment's overlay. The drill only adds a wrapper
-  kustomization that retargets the namespace and tunes timings for the test.
+- ``ConfigRepo``: the pipeline's work clone of a bare repository (the forge), seeded
+  with this checkout's real ``k8s/`` tree. Every change to the cluster is a commit
+  pushed here; Flux's GitRepository pulls it over smart HTTP (``GitServer``).
+- ``FluxView``: what ``flux reconcile`` and ``flux get`` do, read through the raw API
+  client so the drill's many short polls do not each start a kubectl process.
+
+Nothing here applies a delivered manifest: only Flux's kustomize-controller does.
 """
 
 from __future__ import annotations
@@ -12,14 +14,23 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from delivery.git import run as git
-from tests.support.kube import Kube
+from tests.support.board import wait_for
+from tests.support.bootstrap import SOURCE_NAME, kustomization_name
+from tests.support.flux import NAMESPACE, Flux, ready_condition
+from tests.support.kube import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
+Json = dict[str, Any]
+_PATHS = {
+    "GitRepository": f"/apis/source.toolkit.fluxcd.io/v1/namespaces/{NAMESPACE}/gitrepositories",
+    "Kustomization": f"/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{NAMESPACE}/kustomizations",
+}
 
 
 def tool(name: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -29,15 +40,23 @@ def tool(name: str, *args: str, cwd: Path | None = None) -> subprocess.Completed
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, timeout=300)
 
 
+def flux_revision(sha: str, branch: str = "main") -> str:
+    """How Flux names a commit in ``lastAppliedRevision`` and artifacts."""
+    return f"{branch}@sha1:{sha}"
+
+
 @dataclass
 class ConfigRepo:
     remote: Path
     work: Path
 
     @classmethod
-    def create(cls, root: Path) -> ConfigRepo:
-        remote, work = root / "remote.git", root / "work"
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    def create(cls, root: Path, remote: Path | None = None) -> ConfigRepo:
+        """Seed ``remote`` (a new bare repository under ``root`` if None) from ``k8s/``."""
+        work = root / "work"
+        if remote is None:
+            remote = root / "remote.git"
+            subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
         subprocess.run(
             ["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True
         )
@@ -53,65 +72,98 @@ class ConfigRepo:
         git(self.work, "push", "-q", "origin", "HEAD:main")
         return git(self.work, "rev-parse", "HEAD")
 
+    def commit(self, message: str, edit: Callable[[Path], None]) -> str:
+        """``edit`` changes files under the work clone; every change is committed and pushed."""
+        edit(self.work)
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "-qm", message)
+        return self.push()
 
-WRAPPER = """\
-# Drill only: retarget the dev overlay at the test namespace, let the pod runner
-# own readiness, and shorten the progress deadline and the drain delay so a
-# stuck rollout is judged within the test's time bound.
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: {namespace}
-resources:
-  - ../overlays/{env}
-patches:
-  - target: {{kind: Deployment, name: backend}}
-    patch: |-
-      - op: add
-        path: /spec/template/metadata/labels/runner.gitops-platform.test~1managed
-        value: "true"
-      - {{op: replace, path: /spec/progressDeadlineSeconds, value: {deadline}}}
-      - {{op: replace, path: /spec/minReadySeconds, value: 1}}
-      - {{op: add, path: /spec/replicas, value: {replicas}}}
-  - target: {{kind: ConfigMap, name: backend}}
-    patch: |-
-      - {{op: replace, path: /data/BACKEND_DRAIN_DELAY_SECONDS, value: "{drain}"}}
-  - target: {{kind: HorizontalPodAutoscaler, name: backend}}
-    patch: |-
-      - {{op: replace, path: /spec/minReplicas, value: {replicas}}}
-      - {{op: replace, path: /spec/maxReplicas, value: {replicas}}}
-"""
+    def revert(self, sha: str) -> str:
+        """``git revert`` of one commit, pushed (the fix for a commit that is not a promotion)."""
+        git(self.work, "revert", "--no-edit", sha)
+        return self.push()
 
 
-def sync(
-    repo: ConfigRepo,
-    kube: Kube,
-    namespace: str,
-    env: str = "dev",
-    deadline: int = 30,
-    replicas: int = 2,
-    drain: int = 2,
-) -> str:
-    """Fresh checkout of the remote, then server-side apply of the overlay; return its SHA."""
-    with tempfile.TemporaryDirectory(prefix="drill-sync-") as tmp:
-        checkout = Path(tmp) / "checkout"
-        subprocess.run(
-            ["git", "clone", "-q", str(repo.remote), str(checkout)], check=True, capture_output=True
-        )
-        wrapper = checkout / "k8s" / "drill"
-        wrapper.mkdir()
-        (wrapper / "kustomization.yaml").write_text(
-            WRAPPER.format(
-                namespace=namespace, env=env, deadline=deadline, replicas=replicas, drain=drain
+@dataclass
+class FluxView:
+    """Triggers reconciles like ``flux reconcile`` and waits on what the controllers report."""
+
+    flux: Flux
+    api: ApiClient
+
+    def get(self, kind: str, name: str) -> Json:
+        return self.api.get(f"{_PATHS[kind]}/{name}")
+
+    def kustomization(self, env: str) -> Json:
+        return self.get("Kustomization", kustomization_name(env))
+
+    def pull(self, sha: str, timeout: float = 30) -> None:
+        """``flux reconcile source git``: fetch now, and wait until the artifact is ``sha``."""
+        token = self.flux.reconcile("GitRepository", SOURCE_NAME)
+        wanted = flux_revision(sha)
+
+        def fetched() -> bool:
+            status = self.get("GitRepository", SOURCE_NAME).get("status") or {}
+            artifact = status.get("artifact") or {}
+            return (
+                status.get("lastHandledReconcileAt") == token and artifact.get("revision") == wanted
             )
-        )
-        rendered = kube.run("kustomize", str(wrapper)).stdout
-        kube.run(
-            "apply",
-            "--server-side",
-            "--force-conflicts",
-            "--field-manager=drill-sync",
-            "-f",
-            "-",
-            input=rendered,
-        )
-        return git(checkout, "rev-parse", "HEAD")
+
+        wait_for(f"GitRepository artifact at {wanted}", fetched, timeout, every=0.2)
+
+    def reconcile(self, env: str, timeout: float = 60) -> Json:
+        """``flux reconcile kustomization``: run now (same revision), wait until it is done."""
+        token = self.flux.reconcile("Kustomization", kustomization_name(env))
+
+        def handled() -> Json | None:
+            obj = self.kustomization(env)
+            status = obj.get("status") or {}
+            done = ready_condition(obj).get("status") in ("True", "False")
+            return obj if status.get("lastHandledReconcileAt") == token and done else None
+
+        found: Json = wait_for(f"{env} reconciled for {token}", handled, timeout, every=0.2)
+        return found
+
+    def applied(self, env: str, sha: str, timeout: float = 90) -> Json:
+        """Wait until ``env`` is Ready with ``sha`` applied (and health-checked, wait: true)."""
+        wanted = flux_revision(sha)
+
+        def ready() -> Json | None:
+            obj = self.kustomization(env)
+            applied = (obj.get("status") or {}).get("lastAppliedRevision") == wanted
+            return obj if applied and ready_condition(obj).get("status") == "True" else None
+
+        found: Json = wait_for(f"{env} Ready at {wanted}", ready, timeout, every=0.2)
+        return found
+
+    def failed(self, env: str, sha: str, reason: str, timeout: float = 60) -> Json:
+        """Wait until ``env`` attempted ``sha`` and reports Ready=False for ``reason``."""
+        wanted = flux_revision(sha)
+
+        def failing() -> Json | None:
+            obj = self.kustomization(env)
+            attempted = (obj.get("status") or {}).get("lastAttemptedRevision") == wanted
+            condition = ready_condition(obj)
+            verdict = (condition.get("status"), condition.get("reason")) == ("False", reason)
+            return obj if attempted and verdict else None
+
+        found: Json = wait_for(f"{env} failing ({reason}) at {wanted}", failing, timeout, every=0.2)
+        return found
+
+    def attempting(self, env: str, sha: str, timeout: float = 30) -> Json:
+        """Wait until ``env`` works on ``sha`` (applied, health check running) but is not Ready."""
+        wanted = flux_revision(sha)
+
+        def busy() -> Json | None:
+            obj = self.kustomization(env)
+            attempted = (obj.get("status") or {}).get("lastAttemptedRevision") == wanted
+            return obj if attempted and ready_condition(obj).get("status") != "True" else None
+
+        found: Json = wait_for(f"{env} working on {wanted}", busy, timeout, every=0.2)
+        return found
+
+
+def last_applied(obj: Json) -> str | None:
+    found: str | None = (obj.get("status") or {}).get("lastAppliedRevision")
+    return found

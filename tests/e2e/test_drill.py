@@ -1,8 +1,22 @@
-"""The delivery loop end to end, on the real control plane with real backend processes.
+"""The delivery loop end to end: commits pushed to git, reconciled by the real Flux controllers.
 
-promote B -> sync -> verify OK and the board says Healthy at revision N+1;
-promote broken C -> verify exits 1 and the board says Degraded with kubectl's
-message -> automatic revert commit -> sync -> the board says Healthy at B again.
+No test code applies a delivered manifest. The drill applies only the Flux objects a
+user applies (``k8s/gitops/flux``, with the URL and intervals patched for the test by
+``tests.support.bootstrap``), as ``flux bootstrap`` would; from then on the only way a
+change reaches the cluster is a commit pushed to the config repository and reconciled
+by kustomize-controller. Reconciles are requested the way ``flux reconcile`` does
+(``reconcile.fluxcd.io/requestedAt``), so the drill is not bound by poll intervals.
+
+1. promote good B -> Flux Ready at the commit -> rollout -> verify 0 -> board Healthy
+   with the Kustomization Ready at that commit;
+2. promote broken C -> rollout stuck -> verify 1 -> revert commit -> Flux (cancelling
+   C's health check) -> Healthy at B again, with no manual step;
+3. a commit the apiserver rejects -> Flux reports the dry-run failure -> the board shows
+   it -> revert -> recovered;
+4. drift: manual edits are undone by the next reconcile; a file deleted from git is
+   pruned from the cluster;
+5. staging follows dev through dependsOn, never ahead of a failing dev (checked in 1-4).
+
 Every wait is a bounded poll on real objects; nothing sleeps to assert.
 """
 
@@ -10,27 +24,43 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from delivery.git import run as git
-from tests.e2e.gitops import ConfigRepo, sync, tool
+from tests.e2e.gitops import ConfigRepo, FluxView, flux_revision, last_applied, tool
 from tests.e2e.timings import Clock
-from tests.support.board import board, card, status, wait_for
+from tests.support.board import board, status, wait_for
+from tests.support.bootstrap import (
+    SOURCE_NAME,
+    Environment,
+    as_list,
+    flux_objects,
+    kustomization_name,
+    runner_patches,
+)
 from tests.support.controlplane import ControlPlane
+from tests.support.flux import Flux, ready_condition
+from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
 from tests.support.podnet import PodNetwork
 from tests.support.podrunner import PodRunner
-from tests.support.processes import free_port
+from tests.support.processes import ServiceProcess, free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.cluster]
+pytestmark = [pytest.mark.e2e, pytest.mark.cluster, pytest.mark.flux]
 
 SHA = {v: hashlib.sha1(v.encode()).hexdigest() for v in ("A", "B", "C")}  # noqa: S324 - test ids
 DIGEST = {v: "sha256:" + hashlib.sha256(v.encode()).hexdigest() for v in ("A", "B", "C")}
+# C's rollout is judged stuck by verify well before the Deployment's progress deadline,
+# so the revert lands while Flux is still health-checking C (and cancels that check).
+PROGRESS_DEADLINE_S, VERIFY_BAD_TIMEOUT_S = 30, 15
+Json = dict[str, Any]
 
 
 def catalog() -> dict[str, dict[str, str]]:
@@ -49,19 +79,85 @@ def catalog() -> dict[str, dict[str, str]]:
     return images
 
 
-@pytest.fixture
-def drill_namespace(kube: Kube) -> Iterator[str]:
-    name = f"drill-{hashlib.sha1(str(time.time()).encode()).hexdigest()[:6]}"  # noqa: S324
-    yield name
-    kube.run("delete", "namespace", name, "--wait=false", check=False)
+@dataclass
+class Drill:
+    kube: Kube
+    kubectl_config: Path
+    repo: ConfigRepo
+    view: FluxView
+    flux: Flux
+    dev: str  # namespaces
+    staging: str
+    runner: PodRunner
+    clock: Clock
+    board: ServiceProcess | None = None
+
+    def namespace(self, env: str) -> str:
+        return self.dev if env == "dev" else self.staging
+
+    def verify(self, version: str, timeout: float, with_board: bool = False) -> Any:
+        """The pipeline's ``verify`` against every ready endpoint of dev's backend Service."""
+        url = self.board.url if with_board and self.board else None
+        on_board = ["--status-url", f"{url}/api/v1/status", "--deployment", f"{self.dev}/backend"]
+        return tool(
+            "verify", *(on_board if url else []),
+            "--service", f"{self.dev}/backend", "--port", "8080",
+            "--kubeconfig", str(self.kubectl_config), "--kubectl", self.kube.kubectl,
+            "--expect-sha", SHA[version], "--expect-digest", DIGEST[version],
+            "-n", "3", "--interval", "0.5", "--timeout", str(timeout), "--json",
+        )  # fmt: skip
+
+    def deployment(self, env: str = "dev") -> Json:
+        return self.kube.json("get", "deployment", "backend", "-n", self.namespace(env))
+
+    def entry(self, env: str = "dev") -> Json | None:
+        """The backend's entry on the board: its card and its GitOps sync entries."""
+        assert self.board is not None
+        for group in status(self.board)["namespaces"]:
+            if group["namespace"] != self.namespace(env):
+                continue
+            for entry in group["deployments"]:
+                if entry["deployment"]["name"] == "backend":
+                    found: Json = entry
+                    return found
+        return None
+
+    def page(self) -> str:
+        """The board's HTML page, as a person sees it."""
+        assert self.board is not None
+        return httpx.get(self.board.url + "/", timeout=5).text
+
+    def board_shows(self, what: str, env: str = "dev", **expected: Any) -> Json:
+        """Wait until the board's backend card and its Flux entry match ``expected``.
+
+        Keys: ``health`` (card code), ``done`` (rollout), ``revision`` (Deployment
+        revision), and ``flux_<field>`` for the Flux entry's fields in /api/v1/status
+        (``sync``, ``health``, ``revision``; ``state``, ``phrase``, ``reason``,
+        ``applied_revision``, ``attempted_revision``, ``message``).
+        """
+
+        def matches() -> Json | None:
+            entry = self.entry(env)
+            if entry is None:
+                return None
+            card, fluxes = entry["deployment"], [g for g in entry["gitops"] if g["tool"] == "Flux"]
+            seen = {"health": card["health"]["code"], "done": card["rollout"]["done"],
+                    "revision": card["revision"]}  # fmt: skip
+            if fluxes:
+                seen |= {f"flux_{k}": v for k, v in fluxes[0].items()}
+            return entry if all(seen.get(k) == v for k, v in expected.items()) else None
+
+        found: Json = wait_for(f"board ({env}): {what}", matches, timeout=60)
+        return found
 
 
-def deployment(kube: Kube, namespace: str) -> dict[str, Any]:
-    return kube.json("get", "deployment", "backend", "-n", namespace)
+def deployment_revision(obj: Json) -> int:
+    return int(obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
 
 
-def backend_card(proc: Any) -> dict[str, Any] | None:
-    return card(status(proc), "backend")
+def image(obj: Json) -> str:
+    found: str = obj["spec"]["template"]["spec"]["containers"][0]["image"]
+    return found
 
 
 def promote(repo: ConfigRepo, version: str) -> str:
@@ -71,168 +167,360 @@ def promote(repo: ConfigRepo, version: str) -> str:
         "--image", f"backend={DIGEST[version]}", "--source-sha", SHA[version],
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert git(repo.work, "log", "-1", "--format=%s") == (
+        f"deploy(dev): promote backend to {SHA[version][:12]}"
+    )
     return repo.push()
 
 
-def verify(
-    namespace: str,
-    kubeconfig: Path,
-    kubectl: str,
-    sha: str,
-    digest: str,
-    timeout: float,
-    board_url: str | None = None,
-) -> Any:
-    board = ["--status-url", f"{board_url}/api/v1/status", "--deployment", f"{namespace}/backend"]
-    return tool(
-        "verify", *(board if board_url else []),
-        "--service", f"{namespace}/backend", "--port", "8080",
-        "--kubeconfig", str(kubeconfig), "--kubectl", kubectl,
-        "--expect-sha", sha, "--expect-digest", digest,
-        "-n", "3", "--interval", "0.5", "--timeout", str(timeout), "--json",
-    )  # fmt: skip
+# --- setup: namespaces, the config repository, the bootstrap ------------------------
 
 
-def test_promote_fail_revert_recover(
+@pytest.fixture
+def drill_namespaces(kube: Kube) -> Iterator[tuple[str, str]]:
+    """Fresh names; Flux creates the namespaces (the overlays' Namespace, retargeted)."""
+    base = f"drill-{secrets.token_hex(3)}"
+    yield f"{base}-dev", f"{base}-staging"
+    for env in ("dev", "staging"):
+        kube.run("delete", "namespace", f"{base}-{env}", "--wait=false", check=False)
+
+
+def bootstrap_objects(git_url: str, dev: str, staging: str) -> list[Json]:
+    """The user's k8s/gitops/flux objects, with only the documented local changes."""
+    patches = runner_patches(deadline=PROGRESS_DEADLINE_S, replicas=2, drain=2)
+    environments = [Environment("dev", dev, patches), Environment("staging", staging)]
+    return flux_objects(git_url, environments)
+
+
+def apply_flux_objects(kube: Kube, objects: list[Json]) -> None:
+    # The drill's only apply: the bootstrap (like `flux bootstrap` or `kubectl apply -k
+    # k8s/gitops/flux`), Flux's own objects. Never a delivered manifest: Flux applies those.
+    kube.run("apply", "--server-side", "-f", "-", input=as_list(objects))
+
+
+def bootstrap(d: Drill, objects: list[Json], seed: str) -> None:
+    """The user's Flux objects into flux-system; Flux then delivers ``seed`` to both envs.
+
+    The GitRepository goes first: a Kustomization whose source has no artifact yet
+    would only retry later.
+    """
+    apply_flux_objects(d.kube, [o for o in objects if o["kind"] != "Kustomization"])
+    d.view.pull(seed)
+    apply_flux_objects(d.kube, [o for o in objects if o["kind"] == "Kustomization"])
+    d.view.applied("dev", seed)
+    d.view.applied("staging", seed)
+
+
+def unbootstrap(kube: Kube, objects: list[Json]) -> None:
+    """Delete the Flux objects; prune: true makes Flux delete what each one applied."""
+    kube.run("delete", "-f", "-", "--timeout=90s", input=as_list(objects), check=False)
+
+
+# --- the steps ------------------------------------------------------------------------
+
+
+def step_promote_good(d: Drill) -> str:
+    """1. Promote B: Flux applies the commit, the rollout completes, verify and board agree."""
+    before = deployment_revision(d.deployment())
+    commit = promote(d.repo, "B")
+    d.view.pull(commit)
+    d.clock.step("1. promote B: commit, push, Flux fetched it")
+    d.view.applied("dev", commit)
+    d.clock.step("1. Flux applied B to dev and health-checked the rollout (Ready)")
+    d.kube.rollout_status("backend", d.dev, timeout="10s")
+    assert DIGEST["B"] in image(d.deployment())
+    card = d.board_shows(
+        "Healthy at revision N+1, Flux Ready at the commit",
+        health="Healthy", done=True, revision=before + 1, flux_sync="Ready", flux_state="ready",
+        flux_revision=flux_revision(commit), flux_applied_revision=flux_revision(commit),
+        flux_attempted_revision=None,
+    )["deployment"]  # fmt: skip
+    assert card["rollout"]["message"] == 'deployment "backend" successfully rolled out'
+    assert f"main@sha1:{commit[:12]}" in d.page()  # the GitOps line: applied <revision>
+    verified = d.verify("B", 30, with_board=True)
+    assert verified.returncode == 0, verified.stderr
+    assert "board: Healthy" in verified.stderr
+    d.clock.step("1. verify exit 0, board Healthy with the Kustomization Ready at the commit")
+    follow(d, commit, "B's promotion")
+    return commit
+
+
+def follow(d: Drill, commit: str, what: str) -> None:
+    """5. staging applies a revision only after dev is Ready at it (dependsOn)."""
+    d.view.applied("staging", commit)
+    d.board_shows("staging at dev's revision", env="staging", flux_state="ready",
+                  flux_applied_revision=flux_revision(commit))  # fmt: skip
+    d.clock.step(f"5. staging followed dev to {what}")
+
+
+def held_back(d: Drill, good: str) -> None:
+    """5. While dev fails, staging stays at the last commit dev was Ready at."""
+
+    def blocked() -> Json | None:
+        obj = d.view.kustomization("staging")
+        reason = ready_condition(obj).get("reason")
+        return (
+            obj
+            if reason == "DependencyNotReady" and last_applied(obj) == flux_revision(good)
+            else None
+        )
+
+    obj = wait_for("staging held back by dependsOn", blocked, timeout=30)
+    message = ready_condition(obj)["message"]
+    assert kustomization_name("dev") in message
+    d.board_shows("staging waiting for dev", env="staging", flux_state="failed",
+                  flux_phrase="waiting for dependency", flux_reason="DependencyNotReady",
+                  flux_applied_revision=flux_revision(good))  # fmt: skip
+
+
+def step_promote_bad(d: Drill, good: str) -> str:
+    """2. Promote broken C: stuck, verify fails, the pipeline reverts, Flux recovers."""
+    promotion = promote(d.repo, "C")
+    d.view.pull(promotion)
+    d.view.attempting("dev", promotion)
+    wait_for("C's pods created", lambda: DIGEST["C"] in image(d.deployment()), timeout=30)
+    d.clock.step("2. promote C: Flux applied it and is health-checking the rollout")
+    code = stuck(d, good, promotion)
+    d.clock.step("2. verify exit 1 (only B answers), board Progressing, staging held back")
+    cancels = health_check_cancels(d)
+    revert = rollback(d, promotion, code)
+    d.clock.step("2. rollback commit pushed, Flux fetched it")
+    d.view.applied("dev", revert)
+    # CancelHealthCheckOnNewRevision: the revert did not wait for C's check to time out.
+    assert health_check_cancels(d) == cancels + 1
+    d.clock.step("2. Flux cancelled C's health check, applied the revert: Ready")
+    recovered = d.board_shows("Healthy at B again", health="Healthy", done=True, flux_state="ready",
+                              flux_applied_revision=flux_revision(revert))  # fmt: skip
+    assert all(DIGEST["B"] in i for i in recovered["deployment"]["images"])
+    again = d.verify("B", 30, with_board=True)
+    assert again.returncode == 0, again.stderr
+    d.clock.step("2. verify exit 0 at B, board Healthy")
+    follow(d, revert, "the revert (never to C)")
+    return revert
+
+
+def stuck(d: Drill, good: str, promotion: str) -> int:
+    """C's rollout is stuck: verify fails, the board and Flux say so; returns verify's code."""
+    failed = d.verify("C", VERIFY_BAD_TIMEOUT_S)
+    assert failed.returncode == 1, failed.stderr
+    summary = json.loads(failed.stdout)
+    assert summary["result"] == "mismatch"
+    assert any(label.startswith(SHA["B"][:12]) for label in summary["seen"])
+    # Flux is still health-checking C (Ready Unknown) and has applied B last.
+    entry = d.board_shows("rollout stuck, Flux health check running",
+                          health="Progressing", done=False, flux_sync="Unknown",
+                          flux_state="reconciling", flux_applied_revision=flux_revision(good),
+                          flux_attempted_revision=flux_revision(promotion))  # fmt: skip
+    assert not any(d.runner.serving().get(p["name"]) for p in entry["deployment"]["pods"]
+                   if p["current"])  # fmt: skip
+    held_back(d, good)
+    code: int = failed.returncode
+    return code
+
+
+def health_check_cancels(d: Drill) -> int:
+    """How often kustomize-controller logged that a new revision cancelled a health check."""
+    log = d.flux.log_path("kustomize-controller").read_text(errors="replace")
+    return log.count("New reconciliation triggered, canceling health checks")
+
+
+def rollback(d: Drill, promotion: str, code: int) -> str:
+    """What verify.yaml does on failure: ``rollback`` reverts the promotion, CI pushes it."""
+    result = tool("rollback", "--repo", str(d.repo.work), "--promotion", promotion,
+                  "--reason", f"verify exit {code}", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    back = json.loads(result.stdout)
+    assert back["previous_source_sha"] == SHA["B"]
+    assert back["digests"]["backend"] == DIGEST["B"]
+    revert = d.repo.push()
+    trailer = git(d.repo.work, "log", "-1", "--format=%(trailers:key=Reverts-Promotion,valueonly)")
+    assert trailer.strip() == promotion
+    d.view.pull(revert)
+    return revert
+
+
+def break_container_port(work: Path) -> None:
+    """Valid YAML that kustomize builds, but an out-of-range port the apiserver rejects."""
+    path = work / "k8s" / "base" / "backend" / "deployment.yaml"
+    path.write_text(path.read_text().replace("containerPort: 8080", "containerPort: 70000"))
+
+
+def step_broken_commit(d: Drill, good: str) -> str:
+    """3. A commit the apiserver rejects: Flux reports it, nothing changes, revert recovers."""
+    generation = d.deployment()["metadata"]["generation"]
+    broken = d.repo.commit("feat(backend): listen on the new port", break_container_port)
+    d.view.pull(broken)
+    obj = d.view.failed("dev", broken, "ReconciliationFailed")
+    message = ready_condition(obj)["message"]
+    assert "dry-run failed" in message
+    assert "containerPort" in message
+    assert last_applied(obj) == flux_revision(good)
+    d.clock.step("3. broken commit: Flux reports the dry-run failure (Ready=False)")
+    # Flux rejected the whole set before applying any of it: the cluster still runs B.
+    assert d.deployment()["metadata"]["generation"] == generation
+    still = d.verify("B", 30)
+    assert still.returncode == 0, still.stderr
+    board_shows_failure(d, good, broken, message)
+    held_back(d, good)
+    d.clock.step("3. board shows the failure, verify still exit 0 at B, staging held back")
+    fixed = d.repo.revert(broken)
+    d.view.pull(fixed)
+    d.view.applied("dev", fixed)
+    d.board_shows("Flux Ready after the revert", health="Healthy", done=True,
+                  flux_state="ready", flux_applied_revision=flux_revision(fixed),
+                  flux_attempted_revision=None)  # fmt: skip
+    d.clock.step("3. revert commit: Flux Ready again, board shows it")
+    follow(d, fixed, "the fix")
+    return fixed
+
+
+def board_shows_failure(d: Drill, good: str, broken: str, message: str) -> None:
+    """The card stays Healthy (B runs) while its GitOps line says the commit failed, in
+    Flux's own words (Flux ends them with a newline the board trims)."""
+    d.board_shows("reconciliation failed with Flux's message", health="Healthy",
+                  flux_sync="NotReady", flux_state="failed", flux_phrase="reconciliation failed",
+                  flux_reason="ReconciliationFailed", flux_message=message.strip(),
+                  flux_applied_revision=flux_revision(good),
+                  flux_attempted_revision=flux_revision(broken))  # fmt: skip
+    page = d.page()
+    assert "reconciliation failed" in page
+    assert "containerPort: Invalid value: 70000" in page
+
+
+def configmap_name(d: Drill) -> str:
+    container = d.deployment()["spec"]["template"]["spec"]["containers"][0]
+    name: str = container["envFrom"][0]["configMapRef"]["name"]  # generated, hashed name
+    return name
+
+
+def drift(d: Drill) -> tuple[str, str]:
+    """kubectl edits of fields Flux manages and no controller writes back (unlike replicas,
+    which the HPA would restore by itself): a ConfigMap value and the Service's targetPort.
+
+    Not the Service's ``port``: it is the key of the ports list in server-side apply, so
+    Flux's apply would add port 80 back as a second entry (the apiserver rejects the
+    duplicate name "http") instead of replacing the edited one.
+    """
+    configmap = configmap_name(d)
+    d.kube.run("patch", "configmap", configmap, "-n", d.dev, "--type=merge",
+               "-p", json.dumps({"data": {"BACKEND_LOG_LEVEL": "error"}}))  # fmt: skip
+    port = [{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9090}]
+    d.kube.run("patch", "service", "backend", "-n", d.dev, "--type=json", "-p", json.dumps(port))
+    return live_drift_fields(d)
+
+
+def live_drift_fields(d: Drill) -> tuple[str, str]:
+    data = d.kube.json("get", "configmap", configmap_name(d), "-n", d.dev)["data"]
+    ports = d.kube.json("get", "service", "backend", "-n", d.dev)["spec"]["ports"]
+    return data["BACKEND_LOG_LEVEL"], str(ports[0]["targetPort"])
+
+
+def drop_backend_pdb(work: Path) -> None:
+    backend = work / "k8s" / "base" / "backend"
+    (backend / "poddisruptionbudget.yaml").unlink()
+    kustomization = backend / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace("  - poddisruptionbudget.yaml\n", "")
+    )
+
+
+def pdb_exists(d: Drill, env: str) -> bool:
+    found = d.kube.run("get", "pdb", "backend", "-n", d.namespace(env), check=False)
+    return found.returncode == 0
+
+
+def step_drift_and_prune(d: Drill) -> None:
+    """4. Flux undoes manual edits on the next reconcile and prunes what git no longer has."""
+    assert drift(d) == ("error", "9090")
+    d.clock.step("4. drift: a ConfigMap value and the Service's targetPort edited with kubectl")
+    obj = d.view.reconcile("dev")
+    assert ready_condition(obj)["status"] == "True", ready_condition(obj)
+    assert live_drift_fields(d) == ("debug", "http")
+    d.clock.step("4. flux reconcile: both edits reverted to git's values")
+    assert pdb_exists(d, "dev")
+    assert pdb_exists(d, "staging")
+    pruned = d.repo.commit("chore(backend): drop the PodDisruptionBudget", drop_backend_pdb)
+    d.view.pull(pruned)
+    obj = d.view.applied("dev", pruned)
+    assert not pdb_exists(d, "dev")
+    ids = [e["id"] for e in obj["status"]["inventory"]["entries"]]
+    assert f"{d.dev}_backend_policy_PodDisruptionBudget" not in ids
+    d.board_shows("Flux Ready at the prune commit", health="Healthy",
+                  flux_state="ready", flux_applied_revision=flux_revision(pruned))  # fmt: skip
+    verified = d.verify("B", 30)
+    assert verified.returncode == 0, verified.stderr
+    d.clock.step("4. file deleted from git: Flux pruned the PDB from dev")
+    follow(d, pruned, "the prune commit")
+    assert not pdb_exists(d, "staging")
+
+
+# --- the drill ------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(480)
+def test_delivery_through_flux(
     control_plane: ControlPlane,
     kube: Kube,
+    flux: Flux,
+    git_server: GitServer,
     pod_network: PodNetwork,
-    drill_namespace: str,
+    drill_namespaces: tuple[str, str],
     tmp_path: Path,
 ) -> None:
-    ns, clock = drill_namespace, Clock()
-    repo = ConfigRepo.create(tmp_path)
-    promote(repo, "A")
-    runner = PodRunner(control_plane.api(), ns, catalog(), pod_network.exec_prefix()).start()
+    dev, staging = drill_namespaces
+    name = dev.removesuffix("-dev")
+    repo = ConfigRepo.create(tmp_path, git_server.create_repo(name))
+    seed = promote(repo, "A")
+    runner = PodRunner(control_plane.api(), dev, catalog(), pod_network.exec_prefix()).start()
+    view = FluxView(flux, control_plane.api())
+    d = Drill(kube, control_plane.kubeconfig, repo, view, flux, dev, staging, runner, Clock())
+    objects = bootstrap_objects(git_server.url(name), dev, staging)
     try:
-        # Version A is running before the drill starts.
-        sync(repo, kube, ns)
-        kube.rollout_status("backend", ns, timeout="120s")
-        initial = verify(ns, control_plane.kubeconfig, kube.kubectl, SHA["A"], DIGEST["A"], 60)
-        assert initial.returncode == 0, initial.stderr
-        clock.step("setup: version A synced, rolled out and verified")
-
-        with board(control_plane.kubeconfig, ns, FRONTEND_PROBE_PODS="true") as board_proc:
-            clock.step("board started and synced")
-            revision_a = int(
-                deployment(kube, ns)["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
-            )
-
-            # 1. Promote B: one commit that changes the digest, pushed to the remote.
-            promotion_b = promote(repo, "B")
-            assert (
-                git(repo.work, "log", "-1", "--format=%s")
-                == f"deploy(dev): promote backend to {SHA['B'][:12]}"
-            )
-            clock.step("1. promote B (commit + push)")
-
-            # 2. Sync: the rollout completes and the board shows revision N+1 Healthy.
-            assert sync(repo, kube, ns) == promotion_b
-            kube.rollout_status("backend", ns, timeout="120s")
-            healthy_b = wait_for(
-                "board: Healthy at revision N+1",
-                lambda: (
-                    (c := backend_card(board_proc))
-                    and c["health"]["code"] == "Healthy"
-                    and c["rollout"]["done"]
-                    and c["revision"] == revision_a + 1
-                    and c
-                ),
-                timeout=60,
-            )
-            assert healthy_b["rollout"]["message"] == 'deployment "backend" successfully rolled out'
-            verified_b = verify(
-                ns,
-                control_plane.kubeconfig,
-                kube.kubectl,
-                SHA["B"],
-                DIGEST["B"],
-                30,
-                board_proc.url,
-            )
-            assert verified_b.returncode == 0, verified_b.stderr
-            assert "board: Healthy" in verified_b.stderr
-            clock.step("2. sync B, rollout complete, board Healthy, verify exit 0")
-
-            # 3. Promote broken C: its pods start but never become ready.
-            promotion_c = promote(repo, "C")
-            sync(repo, kube, ns)
-            clock.step("3. promote C and sync")
-
-            # 4. verify fails with exit 1 (only B answers), and the board says Degraded
-            #    with kubectl's message once the progress deadline passes.
-            failed = verify(ns, control_plane.kubeconfig, kube.kubectl, SHA["C"], DIGEST["C"], 25)
-            assert failed.returncode == 1, failed.stderr
-            summary = json.loads(failed.stdout)
-            assert summary["result"] == "mismatch"
-            assert any(label.startswith(SHA["B"][:12]) for label in summary["seen"])
-            assert "verify: mismatch after" in failed.stderr
-            degraded = wait_for(
-                "board: Degraded with kubectl's message",
-                lambda: (c := backend_card(board_proc)) and c["health"]["code"] == "Degraded" and c,
-                timeout=60,
-            )
-            assert (
-                degraded["rollout"]["message"]
-                == 'deployment "backend" exceeded its progress deadline'
-            )
-            assert degraded["rollout"]["error"] is True
-            assert not any(
-                runner.serving().get(p["name"]) for p in degraded["pods"] if p["current"]
-            )
-            clock.step("4. verify exit 1, board Degraded")
-
-            # 5. The pipeline reverts the promotion; sync rolls back; Healthy at B again.
-            reverted = tool(
-                "rollback",
-                "--repo",
-                str(repo.work),
-                "--promotion",
-                promotion_c,
-                "--reason",
-                f"verify exit {failed.returncode}",
-                "--json",
-            )
-            assert reverted.returncode == 0, reverted.stderr
-            back = json.loads(reverted.stdout)
-            assert back["previous_source_sha"] == SHA["B"]
-            assert back["digests"]["backend"] == DIGEST["B"]
-            revert_commit = repo.push()
-            assert (
-                git(
-                    repo.work, "log", "-1", "--format=%(trailers:key=Reverts-Promotion,valueonly)"
-                ).strip()
-                == promotion_c
-            )
-            assert sync(repo, kube, ns) == revert_commit
-            kube.rollout_status("backend", ns, timeout="120s")
-            recovered = wait_for(
-                "board: Healthy at B again",
-                lambda: (
-                    (c := backend_card(board_proc))
-                    and c["health"]["code"] == "Healthy"
-                    and c["rollout"]["done"]
-                    and c
-                ),
-                timeout=60,
-            )
-            assert all(DIGEST["B"] in image for image in recovered["images"])
-            again = verify(ns, control_plane.kubeconfig, kube.kubectl, SHA["B"], DIGEST["B"], 30)
-            assert again.returncode == 0, again.stderr
-            panel = status(board_proc)["backend"]["pods"]
-            assert panel
-            assert all(p["git_sha"] == SHA["B"] for p in panel if p["ready"])
-            clock.step("5. revert commit, sync, board Healthy at B, verify exit 0")
+        run_drill(d, objects, seed)
+    except BaseException:
+        dump(d)
+        raise
     finally:
-        # Shown only when the drill fails: what the cluster and the runner saw.
-        objects = kube.run(
-            "get", "deploy,rs,pods,endpointslices", "-n", ns, "-o", "wide", check=False
-        )
-        events = kube.run("get", "events", "-n", ns, "--sort-by=.lastTimestamp", check=False)
-        print(objects.stdout, events.stdout, f"runner: {runner.errors} {runner.serving()}")  # noqa: T201
         runner.stop()
-        clock.total()
+        unbootstrap(kube, objects)
+        d.clock.total()
     assert runner.errors == [], runner.errors
     # Every pod that went away was drained by SIGTERM and exited cleanly.
     assert runner.exit_codes()
     assert set(runner.exit_codes().values()) == {0}
+    assert any("git-upload-pack" in r for r in git_server.requests)
+
+
+def run_drill(d: Drill, objects: list[Json], seed: str) -> None:
+    bootstrap(d, objects, seed)
+    d.kube.rollout_status("backend", d.dev, timeout="10s")
+    initial = d.verify("A", 60)
+    assert initial.returncode == 0, initial.stderr
+    d.clock.step("setup: bootstrap, Flux Ready at A in dev and staging, verify exit 0")
+    with board(d.kubectl_config, f"{d.dev},{d.staging}", FRONTEND_PROBE_PODS="true") as proc:
+        d.board = proc
+        d.clock.step("setup: board process started and synced")
+        d.board_shows(
+            "Flux Ready at A", flux_state="ready", flux_applied_revision=flux_revision(seed)
+        )
+        d.clock.step("setup: board shows the Kustomization Ready at A")
+        good = step_promote_good(d)
+        reverted = step_promote_bad(d, good)
+        step_broken_commit(d, reverted)
+        step_drift_and_prune(d)
+
+
+def dump(d: Drill) -> None:
+    """Shown with a failure: what the cluster, Flux and the pod runner saw."""
+    for namespace in (d.dev, d.staging):
+        objects = d.kube.run("get", "deploy,rs,pods,endpointslices", "-n", namespace, "-o", "wide",
+                             check=False)  # fmt: skip
+        events = d.kube.run("get", "events", "-n", namespace, "--sort-by=.lastTimestamp",
+                            check=False)  # fmt: skip
+        print(objects.stdout, events.stdout)  # noqa: T201
+    print(f"runner: {d.runner.errors} {d.runner.serving()}")  # noqa: T201
+    for kind, name in (("GitRepository", SOURCE_NAME),
+                       ("Kustomization", kustomization_name("dev")),
+                       ("Kustomization", kustomization_name("staging"))):  # fmt: skip
+        status = d.view.get(kind, name).get("status") or {}
+        print(kind, name, json.dumps(status, indent=1)[:3000])  # noqa: T201

@@ -1,11 +1,15 @@
-"""pytest plugin: the real-cluster tier (markers ``cluster`` and ``e2e``).
+"""pytest plugin: the real-cluster tier (markers ``cluster`` and ``e2e``) and Flux (``flux``).
 
 Fixtures: ``control_plane`` (session), ``kubeconfig`` (session), ``kube`` (session),
-``namespace`` (module; a fresh namespace per test module).
+``namespace`` (module; a fresh namespace per test module), ``flux`` (session; Flux's
+source- and kustomize-controller against the control plane) and ``git_server``
+(session; a read-only smart-HTTP git server on loopback for Flux to pull from).
 
 Without Go (and no cached build) the marked tests are skipped with a loud summary
-line; with ``CI=true`` the run fails at collection instead. On a failing test the
-tail of each component log is attached to the report.
+banner; with ``CI=true`` the run fails at collection instead. The same holds for the
+Flux controllers, checked for tests marked ``flux`` or using the ``flux`` fixture. On
+a failing test the tail of each component log (and each Flux controller log, with
+the Flux objects' status) is attached to the report.
 ``GITOPS_CLUSTER_REUSE=<name>`` attaches to a cluster started by ``make cluster-up``.
 """
 
@@ -14,46 +18,91 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.support import binaries
+from tests.support import flux as flux_build
 from tests.support.components import COMPONENTS
 from tests.support.controlplane import ControlPlane, sweep_stale
+from tests.support.flux import CONTROLLERS, Flux
+from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
 
 MARKERS = ("cluster", "e2e")
-_SKIP = pytest.StashKey[str]()
-_BUILD_ERROR = pytest.StashKey[str]()
 _CP = pytest.StashKey[ControlPlane]()
+_FLUX = pytest.StashKey[Flux]()
 _REPORT = pytest.StashKey[list[str]]()
+_SKIPS = pytest.StashKey[list[tuple[str, str]]]()  # (banner, message) per tier not run
+
+
+@dataclass(frozen=True)
+class _Tier:
+    """Something built once per machine before its tests run: the control plane, Flux."""
+
+    name: str  # "real-cluster tier", "Flux tier"
+    missing: Callable[[], list[str]]
+    build: Callable[[], object]
+    progress: str  # printed before the build (a cold one prints its own progress)
+    build_error: pytest.StashKey[str]
+
+
+_CLUSTER_TIER = _Tier(
+    "real-cluster tier", binaries.missing_prerequisites, binaries.ensure_built,
+    "[real cluster] building or reusing the control plane (tools/cluster/build.sh)",
+    pytest.StashKey[str](),
+)  # fmt: skip
+_FLUX_TIER = _Tier(
+    "Flux tier", flux_build.missing_prerequisites, flux_build.ensure_built,
+    "[flux] building or reusing source- and kustomize-controller (tools/flux/build.sh)",
+    pytest.StashKey[str](),
+)  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cluster: needs the real Kubernetes control plane")
     config.addinivalue_line("markers", "e2e: end-to-end scenario across real components")
+    config.addinivalue_line("markers", "flux: runs Flux's real controllers (fixture flux)")
     config.stash[_REPORT] = []
+    config.stash[_SKIPS] = []
 
 
 def _wants_cluster(item: pytest.Item) -> bool:
     return any(item.get_closest_marker(m) for m in MARKERS)
 
 
+def _wants_flux(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("flux")) or "flux" in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: only build if still needed
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    selected = [item for item in items if _wants_cluster(item)]
-    if not selected or os.environ.get("GITOPS_CLUSTER_REUSE"):
-        return
-    missing = binaries.missing_prerequisites()
+    selected = [item for item in items if _wants_cluster(item) or _wants_flux(item)]
+    if selected and not os.environ.get("GITOPS_CLUSTER_REUSE"):
+        _prepare(config, _CLUSTER_TIER, selected)
+    # A reused cluster still needs the controllers; tests skipped above stay skipped.
+    with_flux = [i for i in selected if _wants_flux(i) and not i.get_closest_marker("skip")]
+    if with_flux:
+        _prepare(config, _FLUX_TIER, with_flux)
+
+
+def _prepare(config: pytest.Config, tier: _Tier, selected: list[pytest.Item]) -> None:
+    """Skip loudly (or fail under CI) when the tier cannot be built, else build it now."""
+    missing = tier.missing()
     if missing:
         what = "; ".join(missing)
         if os.environ.get("CI") == "true":
-            raise pytest.UsageError(f"CI=true: the real-cluster tier cannot run, missing: {what}")
-        msg = f"real-cluster tier SKIPPED, missing: {what}"
-        config.stash[_SKIP] = f"{msg} ({len(selected)} tests). See docs/testing.md."
+            raise pytest.UsageError(f"CI=true: the {tier.name} cannot run, missing: {what}")
+        msg = f"{tier.name} SKIPPED, missing: {what}"
+        banner = f"{tier.name.upper()} NOT RUN"
+        config.stash[_SKIPS].append(
+            (banner, f"{msg} ({len(selected)} tests). See docs/testing.md.")
+        )
         for item in selected:
             item.add_marker(pytest.mark.skip(reason=msg))
         return
@@ -61,17 +110,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     capman = config.pluginmanager.getplugin("capturemanager")
     try:
         with capman.global_and_fixture_disabled():
-            binaries.ensure_built()
-    except Exception as exc:  # reported by the fixture on every cluster test
-        config.stash[_BUILD_ERROR] = f"control plane build failed: {exc}"
+            sys.stderr.write(f"\n{tier.progress}\n")
+            tier.build()
+    except Exception as exc:  # reported by the fixture on every test that needs it
+        config.stash[tier.build_error] = f"{tier.name}: build failed: {exc}"
 
 
 @pytest.fixture(scope="session")
 def control_plane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
     """The running control plane; its failure tools are in ``tests.support.faults``."""
     config = request.config
-    if _BUILD_ERROR in config.stash:
-        pytest.fail(config.stash[_BUILD_ERROR], pytrace=False)
+    if _CLUSTER_TIER.build_error in config.stash:
+        pytest.fail(config.stash[_CLUSTER_TIER.build_error], pytrace=False)
     reuse = os.environ.get("GITOPS_CLUSTER_REUSE")
     if reuse:
         cp = ControlPlane.load(reuse)
@@ -123,26 +173,86 @@ def namespace(request: pytest.FixtureRequest, kube: Kube) -> Iterator[str]:
     kube.run("delete", "namespace", name, "--wait=false", check=False)
 
 
+@pytest.fixture(scope="session")
+def flux(
+    request: pytest.FixtureRequest,
+    control_plane: ControlPlane,
+    kube: Kube,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Flux]:
+    """Flux's controllers, installed (CRDs, own ServiceAccounts, Flux's RBAC) and running.
+
+    They reconcile only objects in ``flux-system`` (where ``k8s/gitops/flux`` puts
+    them), so Kustomizations other tests create with a hand-written status elsewhere
+    are left alone. State (storage, logs, kubeconfigs) is in a pytest tmp dir, kept
+    after the run like pytest's other tmp dirs.
+    """
+    config = request.config
+    if _FLUX_TIER.build_error in config.stash:
+        pytest.fail(config.stash[_FLUX_TIER.build_error], pytrace=False)
+    state = tmp_path_factory.mktemp("flux")
+    instance = Flux(
+        kube, control_plane.server, control_plane.pki.ca_crt, state, watch_all_namespaces=False
+    )
+    config.stash[_FLUX] = instance
+    report = config.stash[_REPORT]
+    try:
+        instance.install().start()
+        report.append(f"[flux] install + start (s): {instance.timings}, state: {state}")
+        yield instance
+    finally:
+        rss = instance.rss_mib()
+        if rss:
+            report.append(f"[flux] RSS at teardown (MiB): {rss}, total {sum(rss.values()):.0f}")
+        instance.stop()
+
+
+@pytest.fixture(scope="session")
+def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitServer]:
+    """A read-only git server on 127.0.0.1 (smart HTTP); push to ``create_repo``'s path."""
+    server = GitServer(tmp_path_factory.mktemp("git")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item,
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if not report.failed:
+        return report
+    names = getattr(item, "fixturenames", ())
     cp = item.config.stash.get(_CP, None)
-    if report.failed and cp is not None and "control_plane" in getattr(item, "fixturenames", ()):
+    if cp is not None and "control_plane" in names:
         for component in COMPONENTS:
             alive = "running" if cp.alive(component) else "NOT RUNNING"
             tail = cp.log_tail(component, 30)
             report.sections.append((f"{component} log tail ({alive})", tail))
+    running = item.config.stash.get(_FLUX, None)
+    if running is not None and "flux" in names:
+        report.sections.extend(_flux_sections(running))
     return report
+
+
+def _flux_sections(running: Flux) -> list[tuple[str, str]]:
+    """What ``flux get all`` and ``flux logs`` would show, for a failed test's report."""
+    kinds = "gitrepositories.source.toolkit.fluxcd.io,kustomizations.kustomize.toolkit.fluxcd.io"
+    listing = running.kube.run("get", kinds, "-A", "-o", "wide", check=False, timeout=20)
+    sections = [("flux objects", listing.stdout + listing.stderr)]
+    for controller in CONTROLLERS:
+        sections.append((f"{controller} log tail", running.log_tail(controller, 30)))
+    return sections
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     config = terminalreporter.config
     for line in config.stash.get(_REPORT, []):
-        terminalreporter.write_line(f"[real cluster] {line}")
-    msg = config.stash.get(_SKIP, None)
-    if msg:
-        terminalreporter.write_sep("!", "REAL-CLUSTER TIER NOT RUN", red=True, bold=True)
+        prefix = "" if line.startswith("[") else "[real cluster] "
+        terminalreporter.write_line(prefix + line)
+    for banner, msg in config.stash.get(_SKIPS, []):
+        terminalreporter.write_sep("!", banner, red=True, bold=True)
         terminalreporter.write_line(msg, red=True, bold=True)
         terminalreporter.write_sep("!", red=True, bold=True)

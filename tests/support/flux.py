@@ -1,0 +1,252 @@
+"""Flux's source-controller and kustomize-controller, run as local processes.
+
+Built by ``tools/flux/build.sh`` from the pinned Go modules (versions in
+``tools/k8s/versions.env``). Each controller gets its own identity: a ServiceAccount
+in ``flux-system`` whose token is minted by the apiserver (TokenRequest), bound to
+the ClusterRoles Flux ships in the same module (``config/rbac``, read from the build
+cache, never copied into this repository). Flux binds kustomize-controller to
+cluster-admin (its "cluster-reconciler" binding), because it applies whatever the
+config repository holds; that is kept. See docs/decisions/0009-flux-reconciles-the-platform.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from tests.support import binaries, processes
+from tests.support.kube import Kube
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_SCRIPT = REPO_ROOT / "tools" / "flux" / "build.sh"
+VERSIONS_FILE = REPO_ROOT / "tools" / "k8s" / "versions.env"
+NAMESPACE = "flux-system"
+CONTROLLERS = ("source-controller", "kustomize-controller")
+GROUPS = {"GitRepository": "gitrepositories.source.toolkit.fluxcd.io",
+          "Kustomization": "kustomizations.kustomize.toolkit.fluxcd.io"}  # fmt: skip
+# Flux's ClusterRole in config/rbac/role.yaml is named manager-role in both modules.
+_ROLE_FILE = "role.yaml"
+
+
+def build_root() -> Path:
+    pins = dict(
+        line.split("=", 1)
+        for line in VERSIONS_FILE.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    name = f"flux-source-{pins['FLUX_SOURCE_VERSION']}-kustomize-{pins['FLUX_KUSTOMIZE_VERSION']}"
+    return binaries.cache_root() / name
+
+
+def is_built() -> bool:
+    root = build_root()
+    return (root / ".complete").exists() and all((root / "bin" / c).exists() for c in CONTROLLERS)
+
+
+def missing_prerequisites() -> list[str]:
+    if is_built():
+        return []
+    return [] if shutil.which("go") else ["go (to build the Flux controllers once)"]
+
+
+def ensure_built() -> Path:
+    """Build (or reuse) the controllers; the cold build prints its progress on stderr."""
+    if not is_built():
+        subprocess.run(["bash", str(BUILD_SCRIPT)], check=True, stdout=subprocess.DEVNULL)
+    return build_root()
+
+
+def reconcile_token() -> str:
+    """A fresh value for ``reconcile.fluxcd.io/requestedAt``, as ``flux reconcile`` writes."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Flux:
+    """Both controllers against one control plane; ``state`` holds storage, logs, kubeconfigs."""
+
+    kube: Kube
+    server: str
+    ca_file: Path
+    state: Path
+    # False: only objects in flux-system are reconciled (Flux's single-namespace mode), so
+    # Kustomizations other tests create elsewhere, with a status they wrote, stay theirs.
+    watch_all_namespaces: bool = True
+    pids: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return build_root()
+
+    def log_path(self, controller: str) -> Path:
+        return self.state / "logs" / f"{controller}.log"
+
+    def install(self) -> Flux:
+        """CRDs of every controller the binaries start, the namespace and the identities."""
+        started = time.monotonic()
+        self.kube.run("apply", "--server-side", "-f", str(self.root / "crds"))
+        for crd in self._crd_names():
+            self.kube.run("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+        self.kube.run("create", "namespace", NAMESPACE, check=False)
+        for controller in CONTROLLERS:
+            self._identity(controller)
+        self.timings["install_s"] = round(time.monotonic() - started, 2)
+        return self
+
+    def _crd_names(self) -> list[str]:
+        names = []
+        for path in sorted((self.root / "crds").glob("*.yaml")):
+            doc = _load(path.read_text())
+            names.append(str(doc["metadata"]["name"]))
+        return names
+
+    def _identity(self, controller: str) -> None:
+        rbac = self.root / "rbac" / controller
+        role: dict[str, Any] = _load((rbac / _ROLE_FILE).read_text())
+        name = f"flux-{controller}"
+        role["metadata"] = {"name": name}
+        objects: list[dict[str, Any]] = [
+            {"apiVersion": "v1", "kind": "ServiceAccount",
+             "metadata": {"name": controller, "namespace": NAMESPACE}},
+            role,
+            _binding(name, name, controller),
+        ]  # fmt: skip
+        if (rbac / "cluster_role_binding.yaml").exists():
+            upstream = _load((rbac / "cluster_role_binding.yaml").read_text())
+            objects.append(_binding(f"{name}-reconciler", upstream["roleRef"]["name"], controller))
+        self.kube.run("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
+                                                           "items": objects}))  # fmt: skip
+        token = self.kube.run(
+            "create", "token", controller, "-n", NAMESPACE, "--duration=24h"
+        ).stdout.strip()
+        kubeconfig = self.state / "kubeconfig" / controller
+        kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        kubeconfig.write_text(
+            json.dumps({
+                "apiVersion": "v1", "kind": "Config", "current-context": controller,
+                "clusters": [{"name": "local", "cluster": {
+                    "server": self.server, "certificate-authority": str(self.ca_file)}}],
+                "users": [{"name": controller, "user": {"token": token}}],
+                "contexts": [{"name": controller, "context": {
+                    "cluster": "local", "user": controller, "namespace": NAMESPACE}}],
+            })
+        )  # fmt: skip
+        kubeconfig.chmod(0o600)
+
+    def start(self, timeout: float = 60) -> Flux:
+        started = time.monotonic()
+        storage = self.state / "storage"
+        storage.mkdir(parents=True, exist_ok=True)
+        (self.state / "logs").mkdir(parents=True, exist_ok=True)
+        for name in ("storage", "source-metrics", "source-health", "kustomize-metrics",
+                     "kustomize-health"):  # fmt: skip
+            self.ports[name] = processes.free_port()
+        watch = f"--watch-all-namespaces={str(self.watch_all_namespaces).lower()}"
+        common = [watch, "--log-level=info", "--log-encoding=json"]
+        argv = {
+            "source-controller": [
+                f"--storage-path={storage}",
+                f"--storage-addr=127.0.0.1:{self.ports['storage']}",
+                f"--storage-adv-addr=127.0.0.1:{self.ports['storage']}",
+                f"--metrics-addr=127.0.0.1:{self.ports['source-metrics']}",
+                f"--health-addr=127.0.0.1:{self.ports['source-health']}",
+                *common,
+            ],
+            "kustomize-controller": [
+                f"--metrics-addr=127.0.0.1:{self.ports['kustomize-metrics']}",
+                f"--health-addr=127.0.0.1:{self.ports['kustomize-health']}",
+                # Dependencies (dependsOn) are re-checked every 5 s instead of 30 s,
+                # and a new revision cancels a health check still waiting on the old one.
+                "--requeue-dependency=5s",
+                "--feature-gates=CancelHealthCheckOnNewRevision=true",
+                "--no-remote-bases=true",
+                *common,
+            ],
+        }
+        for controller in CONTROLLERS:
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(self.state),
+                "TMPDIR": str(self.state),
+                "KUBECONFIG": str(self.state / "kubeconfig" / controller),
+                "RUNTIME_NAMESPACE": NAMESPACE,
+            }
+            binary = self.root / "bin" / controller
+            self.pids[controller] = processes.spawn(
+                [str(binary), *argv[controller]], self.log_path(controller), env
+            )
+        for short, controller in (("source", CONTROLLERS[0]), ("kustomize", CONTROLLERS[1])):
+            port = self.ports[f"{short}-health"]
+            processes.wait_until(
+                f"{controller} ready",
+                lambda port=port: processes.http_get(port, "/readyz")[0] == 200,  # type: ignore[misc]
+                timeout,
+                lambda c=controller: self._alive(c),  # type: ignore[misc]
+            )
+        self.timings["start_s"] = round(time.monotonic() - started, 2)
+        return self
+
+    def _alive(self, controller: str) -> bool:
+        if processes.exit_code(self.pids[controller]) is None:
+            return True
+        raise RuntimeError(f"{controller} exited: {self.log_tail(controller)}")
+
+    def log_tail(self, controller: str, lines: int = 30) -> str:
+        path = self.log_path(controller)
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            if path.exists()
+            else ""
+        )
+
+    def stop(self) -> None:
+        for controller, pid in self.pids.items():
+            processes.stop(pid, str(self.root / "bin" / controller))
+        self.pids.clear()
+
+    def rss_mib(self) -> dict[str, float]:
+        return {c: processes.rss_mib(pid) for c, pid in self.pids.items()}
+
+    # --- what `flux reconcile` and `flux get` do ----------------------------------
+
+    def reconcile(self, kind: str, name: str, namespace: str = NAMESPACE) -> str:
+        token = reconcile_token()
+        self.kube.run(
+            "annotate", "--overwrite", GROUPS[kind] + "/" + name, "-n", namespace,
+            f"reconcile.fluxcd.io/requestedAt={token}",
+        )  # fmt: skip
+        return token
+
+    def get(self, kind: str, name: str, namespace: str = NAMESPACE) -> dict[str, Any]:
+        return self.kube.json("get", GROUPS[kind] + "/" + name, "-n", namespace)
+
+
+def ready_condition(obj: dict[str, Any]) -> dict[str, Any]:
+    """The Ready condition of a Flux object, or ``{}`` before the controller wrote one."""
+    conditions: list[dict[str, Any]] = (obj.get("status") or {}).get("conditions") or []
+    return next((c for c in conditions if c.get("type") == "Ready"), {})
+
+
+def _load(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+def _binding(name: str, role: str, controller: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        "subjects": [{"kind": "ServiceAccount", "name": controller, "namespace": NAMESPACE}],
+    }
