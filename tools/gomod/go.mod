@@ -7,7 +7,7 @@ module gitops-platform.local/tools
 go 1.26
 
 require (
-	github.com/argoproj/argo-cd/v3 v3.5.7
+	github.com/argoproj/argo-cd/v3 v3.2.11
 	github.com/fluxcd/kustomize-controller v1.9.6
 	github.com/fluxcd/source-controller v1.9.6
 	github.com/rhysd/actionlint v1.7.12
