@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the backend and the board together on 127.0.0.1. Ctrl-C stops both
+# `make run-services`: the backend and the board together on 127.0.0.1, no cluster
+# (`make run` is the whole platform: tools/localplatform). Ctrl-C stops both
 # (each process is ended by its own PID; the backend drains gracefully).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,0 +1,259 @@
+"""`make run` for real: ``python -m tools.localplatform up`` as a subprocess, as a newcomer runs it.
+
+It must reach a board that shows dev Healthy, delivered by Flux from the local git
+server at the seeded commit, with the backend panel answering (real processes behind
+the pods, as root); `make promote-good` must then show the new version Healthy; the
+README's screenshot is taken from that board (docs/platform.png, always rewritten, like
+docs/board.png); and SIGINT must stop every process it started and remove its state.
+Without the pod runner (what a run without root gets) it must still come up and say
+plainly what it left out. Start-up times are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.support.controlplane import clusters_root
+from tests.support.processes import free_port
+from tools.localplatform import board, runtime, versions
+from tools.localplatform.console import READY_MARK
+from tools.localplatform.orchestrator import NAMESPACE
+
+pytestmark = [pytest.mark.cluster, pytest.mark.e2e, pytest.mark.flux, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "platform.png"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+@dataclass
+class Run:
+    """One ``up`` process; its output is echoed (visible with -s) and kept."""
+
+    proc: subprocess.Popen[str]
+    run_root: Path
+    name: str
+    lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+
+    def read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            sys.stdout.write(f"  | {line}")
+
+    def wait_for(self, pattern: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((line for line in self.lines if re.search(pattern, line)), None)
+            if found:
+                return found
+            if self.proc.poll() is not None:
+                if self.reader is not None:
+                    self.reader.join(5)  # what it wrote before exiting
+                if not any(re.search(pattern, line) for line in self.lines):
+                    break
+            time.sleep(0.2)
+        output = "\n".join(self.lines[-40:])
+        raise AssertionError(f"no line matching {pattern!r} within {timeout}s:\n{output}")
+
+
+def platform_env(run_root: Path) -> dict[str, str]:
+    return {**os.environ, "GITOPS_PLATFORM_RUN": str(run_root), "PYTHONUNBUFFERED": "1"}
+
+
+def tool(run_root: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "tools.localplatform", *args]
+    result = subprocess.run(
+        argv, env=platform_env(run_root), cwd=ROOT, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+    sys.stdout.write(result.stdout + result.stderr)
+    return result
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Run]]:
+    """Start ``up`` with its own run root, control plane name and board port."""
+    started: list[Run] = []
+
+    def launch(*extra: str) -> Run:
+        name = f"lp-test-{os.getpid()}-{len(started)}"
+        run_root = tmp_path / f"run{len(started)}"
+        argv = [sys.executable, "-m", "tools.localplatform", "up", "--name", name,
+                "--port", str(free_port()), *extra]  # fmt: skip
+        proc = subprocess.Popen(
+            argv, env=platform_env(run_root), cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        run = Run(proc, run_root, name)
+        run.reader = threading.Thread(target=run.read, daemon=True)
+        run.reader.start()
+        started.append(run)
+        return run
+
+    yield launch
+    for run in started:  # a failed test must not leave a platform running
+        if run.proc.poll() is None:
+            run.proc.send_signal(signal.SIGINT)
+        run.proc.wait(timeout=120)
+        if run.reader is not None:
+            run.reader.join(10)
+        if run.proc.stdout is not None:
+            run.proc.stdout.close()
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """PID -> start time of every child of PID (all the platform's processes are direct ones)."""
+    found: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found[int(stat.parent.name)] = fields[19]
+    return found
+
+
+def alive(pid: int, started: str) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19] == started
+    except (OSError, IndexError):
+        return False
+
+
+def stop_and_check_clean(run: Run, info: runtime.RuntimeInfo) -> None:
+    children = descendants(run.proc.pid)
+    assert len(children) >= 7, children  # 5 control-plane components, 2 Flux controllers, board
+    began = time.monotonic()
+    run.proc.send_signal(signal.SIGINT)
+    assert run.proc.wait(timeout=120) == 0
+    sys.stdout.write(f"\n[platform] Ctrl-C to all stopped: {time.monotonic() - began:.1f}s\n")
+    assert [pid for pid, started in children.items() if alive(pid, started)] == []
+    assert not Path(info.state_dir).exists()
+    assert not runtime.current_file(run.run_root).exists()
+    assert not (clusters_root() / run.name).exists()
+    if info.netns:
+        listed = subprocess.run(["ip", "netns"], capture_output=True, text=True, check=False)
+        assert info.netns not in listed.stdout
+    assert not run.run_root.exists()  # the lock file and the run root went too
+    port = info.server.rpartition(":")[2]  # kubectl's discovery cache went with the run
+    assert not (Path.home() / ".kube" / "cache" / "discovery" / f"127.0.0.1_{port}").exists()
+
+
+def dev(info: runtime.RuntimeInfo) -> board.DevView:
+    view = board.dev_view(board.read_status(info.board_url), NAMESPACE)
+    assert view is not None
+    return view
+
+
+def ready_seconds(line: str) -> float:
+    found = re.search(r"READY in ([0-9.]+)s", line)
+    assert found, line
+    return float(found.group(1))
+
+
+def screenshot(info: runtime.RuntimeInfo, version: versions.Version) -> None:
+    if not CHROMIUM.is_file():
+        message = f"SCREENSHOT NOT TAKEN: {CHROMIUM} missing (apt-get install -y chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        sys.stdout.write(f"\n{message}\n")
+        return
+    os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only with Chromium
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(info.board_url + "/")
+            page.wait_for_selector("text=Live updates: connected")
+            page.wait_for_selector(
+                f"#d-{NAMESPACE}-backend[data-health='Healthy'][data-done='true']", timeout=30_000
+            )
+            if info.pod_runner:
+                page.wait_for_function(
+                    f"document.querySelector('.backend').innerText.includes('{version.label}')",
+                    timeout=30_000,
+                )
+            page.screenshot(path=str(SCREENSHOT), full_page=False)
+        finally:
+            browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.timeout(900)
+def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
+    start: Callable[..., Run],
+) -> None:
+    run = start()
+    ready = run.wait_for(re.escape(READY_MARK), timeout=600)
+    info = runtime.load(run.run_root)
+    sys.stdout.write(f"\n[platform] start to 'board shows dev Healthy': {ready_seconds(ready)}s\n")
+
+    view = dev(info)
+    assert view.health == "Healthy", view
+    assert view.done, view
+    assert view.flux_at(info.seeded_commit), view  # delivered by Flux, at the seeded commit
+    assert view.digest == versions.SEED.digest
+    status = board.read_status(info.board_url)
+    assert status["cluster"]["problems"] == []
+    assert status["cluster"]["source"].startswith("kubeconfig ")  # the ServiceAccount's, not admin
+    if info.pod_runner:  # root: real processes answer behind the pods
+        assert view.serving == (versions.SEED.label,)
+        assert status["backend"]["version"] == versions.SEED.label
+        assert status["backend"]["git_sha"] == versions.SEED.sha
+        assert len(status["backend"]["pods"]) == 2
+
+    second = tool(run.run_root, "up", "--name", run.name + "-2", "--port", str(free_port()))
+    assert second.returncode == 2
+    assert "already running" in second.stdout
+
+    began = time.monotonic()
+    promoted = tool(run.run_root, "promote", "good", timeout=180)
+    assert promoted.returncode == 0, promoted.stdout
+    sys.stdout.write(f"[platform] make promote-good to Healthy: {time.monotonic() - began:.1f}s\n")
+    after = dev(info)
+    new = versions.GOOD[1]
+    assert after.health == "Healthy"
+    assert after.digest == new.digest
+    assert after.revision == view.revision + 1
+    if info.pod_runner:
+        assert after.serving == (new.label,)
+
+    screenshot(info, new)
+    stop_and_check_clean(run, info)
+
+
+@pytest.mark.timeout(600)
+def test_without_the_pod_runner_it_says_what_it_left_out(start: Callable[..., Run]) -> None:
+    run = start("--no-pod-runner")
+    note = run.wait_for("LEFT OUT", timeout=30)
+    assert "backend panel stays empty" in note
+    ready = run.wait_for(re.escape(READY_MARK), timeout=600)
+    info = runtime.load(run.run_root)
+    sys.stdout.write(f"\n[platform] without the runner, to dev Healthy: {ready_seconds(ready)}s\n")
+    assert not info.pod_runner
+    assert not info.netns
+    view = dev(info)
+    assert view.health == "Healthy", view
+    assert view.flux_at(info.seeded_commit), view
+    status = board.read_status(info.board_url)
+    assert status["backend"]["pods"] == []  # the panel is empty: nothing answers /meta
+    assert status["backend"]["version"] is None
+    stop_and_check_clean(run, info)

@@ -1,0 +1,162 @@
+"""The status board as the local platform runs it, and what it says about dev.
+
+The board is a real frontend process on 127.0.0.1 with the identity it has in the
+cluster: a token of the ``frontend`` ServiceAccount that Flux delivered into the dev
+namespace, so it reads only what its Role allows (Deployments, ReplicaSets, Pods and
+Events there, Flux Kustomizations through k8s/gitops/flux's optional Role), never
+with the admin certificate.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from tests.support.board import kubeconfig_for_token
+from tests.support.controlplane import ControlPlane
+from tests.support.kube import Kube
+
+Json = dict[str, Any]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICE_ACCOUNT = "frontend"
+
+
+def board_kubeconfig(kube: Kube, cp: ControlPlane, namespace: str, path: Path) -> Path:
+    """A kubeconfig for the frontend ServiceAccount of NAMESPACE (a 24 h bound token).
+
+    Written to a temporary name, then renamed: the waiting board never reads half a file.
+    """
+    token = kube.run(
+        "create", "token", SERVICE_ACCOUNT, "-n", namespace, "--duration=24h"
+    ).stdout.strip()
+    partial = path.with_suffix(".partial")
+    kubeconfig_for_token(cp, token, partial)
+    partial.chmod(0o600)
+    partial.replace(path)
+    return path
+
+
+@dataclass
+class BoardProcess:
+    """The frontend (via ``boardstart``, so it can start before its kubeconfig exists), in its
+    own session: Ctrl-C reaches only the platform, which then stops the board by PID."""
+
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> BoardProcess:
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("FRONTEND_") and k != "KUBERNETES_SERVICE_HOST"
+        }
+        clean |= {"FRONTEND_HOST": "127.0.0.1", "FRONTEND_PORT": str(self.port), **self.env}
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tools.localplatform.boardstart"],
+            cwd=REPO_ROOT,
+            env=clean,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc is not None else 0
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # exits 0 after a graceful shutdown
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def read_status(board_url: str) -> Json:
+    body: Json = httpx.get(board_url + "/api/v1/status", timeout=5).json()
+    return body
+
+
+@dataclass(frozen=True)
+class DevView:
+    """What the board shows for dev's backend, in the few words the commands print."""
+
+    health: str
+    message: str
+    done: bool
+    revision: int
+    digest: str
+    flux_sync: str
+    flux_revision: str
+    serving: tuple[str, ...]  # versions the backend pods answer with (ready ones)
+    service_version: str | None
+
+    def flux_at(self, commit: str) -> bool:
+        """Flux says Ready, and applied exactly COMMIT (``main@sha1:<commit>``)."""
+        return self.flux_sync == "Ready" and self.flux_revision.endswith(commit)
+
+    def line(self) -> str:
+        serving = ", ".join(self.serving) or "none"
+        flux = f"Flux {self.flux_sync} at {self.flux_revision.rpartition(':')[2][:12] or '?'}"
+        return (
+            f"backend {self.health} (revision {self.revision}, {self.message}); {flux}; "
+            f"pods answering: {serving}"
+        )
+
+
+def dev_view(status: Json, namespace: str) -> DevView | None:
+    entry = next(
+        (
+            e
+            for group in status["namespaces"]
+            if group["namespace"] == namespace
+            for e in group["deployments"]
+            if e["deployment"]["name"] == "backend"
+        ),
+        None,
+    )
+    if entry is None:
+        return None
+    found = entry["deployment"]
+    flux: Json = next((g for g in entry["gitops"] if g["tool"] == "Flux"), {})
+    pods = status["backend"]["pods"]
+    return DevView(
+        health=found["health"]["code"],
+        message=found["rollout"]["message"],
+        done=bool(found["rollout"]["done"]),
+        revision=int(found["revision"]),
+        digest=found["image"].rpartition("@")[2],
+        flux_sync=flux.get("sync", "Unknown"),
+        flux_revision=flux.get("revision") or "",
+        serving=tuple(sorted({f"{p['version']}" for p in pods if p["ready"] and p["version"]})),
+        service_version=status["backend"]["version"],
+    )

@@ -1,0 +1,182 @@
+"""``make promote-good|promote-bad|revert|verify|platform-status``: drive the running platform.
+
+Each one finds the platform through ``current.json`` (tools.localplatform.runtime),
+commits in its work clone with the pipeline's own commands, pushes to the bare
+repository, asks Flux to fetch now (``reconcile.fluxcd.io/requestedAt``, as
+``flux reconcile source git`` does), then follows the board until it shows the
+outcome, printing each change. Ctrl-C stops the following, not the platform.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from tests.support import bootstrap
+from tests.support.flux import Flux
+from tests.support.kube import Kube
+from tools.localplatform import board, runtime, versions
+from tools.localplatform.configrepo import ConfigRepo, PipelineError
+from tools.localplatform.console import Console
+
+Done = Callable[[board.DevView], bool]
+
+
+class Session:
+    def __init__(self) -> None:
+        self.info = runtime.load()
+        os.environ["KUBECACHEDIR"] = str(Path(self.info.state_dir) / "kube-cache")
+        self.repo = ConfigRepo(Path(self.info.remote), Path(self.info.work_clone))
+        kube = Kube(self.info.kubectl, Path(self.info.kubeconfig))
+        state = Path(self.info.state_dir) / "flux"
+        self.flux = Flux(kube, self.info.server, Path(self.info.ca_file), state)
+        self.say = Console("pipeline")
+
+    def fetch_now(self, commit: str) -> None:
+        self.flux.reconcile("GitRepository", bootstrap.SOURCE_NAME)
+        self.say.say(
+            f"pushed {commit[:12]}; asked Flux to fetch now (GitRepository "
+            f"{bootstrap.SOURCE_NAME}, reconcile.fluxcd.io/requestedAt)"
+        )
+
+    def view(self) -> board.DevView | None:
+        return board.dev_view(board.read_status(self.info.board_url), self.info.namespace)
+
+    def follow(self, what: str, done: Done, timeout: float) -> int:
+        """Print each change the board shows until DONE; 0 when reached, 1 on timeout."""
+        self.say.say(f"following the board at {self.info.board_url}/ until {what}")
+        deadline, last = time.monotonic() + timeout, ""
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    view = self.view()
+                except httpx.HTTPError as exc:
+                    view, line = None, f"board not answering: {exc}"
+                else:
+                    line = view.line() if view else "board: no backend card yet"
+                if line != last:
+                    self.say.say(line)
+                    last = line
+                if view is not None and done(view):
+                    self.say.say(f"board: {what} ({self.say.elapsed():.1f}s)")
+                    return 0
+                time.sleep(0.3)
+        except KeyboardInterrupt:
+            self.say.say("stopped following; the platform keeps running")
+            return 130
+        self.say.say(f"board: not {what} after {timeout:.0f}s")
+        return 1
+
+    def serves(self, version: versions.Version, commit: str) -> Done:
+        def done(view: board.DevView) -> bool:
+            serving_ok = view.serving == (version.label,) or not self.info.pod_runner
+            return (
+                view.health == "Healthy" and view.done and view.flux_at(commit)
+                and view.digest == version.digest and serving_ok
+            )  # fmt: skip
+
+        return done
+
+
+def promote(kind: str, follow: bool = True) -> int:
+    s = Session()
+    current = versions.by_digest(s.repo.digest())
+    version = versions.next_good(s.repo.digest_history()) if kind == "good" else versions.BAD
+    if current == version:
+        s.say.say(f"dev already runs {version.label}; nothing to promote")
+        return 0
+    s.say.say(f"promote: dev {current.label if current else '?'} -> {version.label} "
+              f"(digest {version.digest[:19]}..., source {version.sha[:12]})")  # fmt: skip
+    commit = s.repo.promote(version)
+    s.say.say(f"commit {commit[:12]}: {s.repo.subject()}")
+    s.fetch_now(commit)
+    deadline = s.info.progress_deadline_s
+    if version.good:
+        s.say.say("expect: Flux applies it, the backend card goes Progressing, new pods start "
+                  f"and answer {version.label}, old pods drain; then Healthy")  # fmt: skip
+        healthy = s.serves(version, commit)
+        return s.follow(f"Healthy at {version.label}", healthy, 120) if follow else 0
+    if not s.info.pod_runner:
+        s.say.say("expect: Healthy anyway. Without the pod runner kwok marks every pod Ready, "
+                  "so a broken version cannot fail here (see `make run`'s NOTE)")  # fmt: skip
+        return s.follow("Healthy (kwok's fakes)", lambda v: v.digest == version.digest and
+                        v.health == "Healthy", 120) if follow else 0  # fmt: skip
+    s.say.say(f"expect: new pods start but never get ready (their readiness dependency never "
+              f"answers); the old version keeps serving; after the {deadline}s progress "
+              "deadline the card turns Degraded. Then: make revert (or make verify)")  # fmt: skip
+    return s.follow("Degraded", lambda v: v.health == "Degraded", deadline + 90) if follow else 0
+
+
+def revert(
+    reason: str = "make revert: the board showed the rollout failing", s: Session | None = None
+) -> int:
+    s = s or Session()
+    promotion = s.repo.last_promotion()
+    if promotion is None:
+        s.say.say(f"nothing to revert: HEAD is not a dev promotion ({s.repo.subject()!r})")
+        return 1
+    try:
+        commit = s.repo.revert(promotion, reason)
+    except PipelineError as exc:
+        s.say.say(f"rollback refused: {exc}")
+        return 4
+    back = versions.by_digest(s.repo.digest())
+    label = back.label if back else "the previous digest"
+    s.say.say(f"commit {commit[:12]}: {s.repo.subject()} (back to {label})")
+    s.fetch_now(commit)
+    s.say.say("expect: Flux applies the revert, the broken pods are replaced, Healthy again")
+    if back is None:
+        return s.follow("Healthy", lambda v: v.health == "Healthy" and v.flux_at(commit), 120)
+    return s.follow(f"Healthy at {label}", s.serves(back, commit), 120)
+
+
+def verify() -> int:
+    """The pipeline's verify step against what serves; on exit 1 it reverts, like the pipeline."""
+    s = Session()
+    version = versions.by_digest(s.repo.digest())
+    if version is None:
+        s.say.say("dev's digest is none of the local versions; nothing to verify against")
+        return 3
+    info = s.info
+    # A rollout is judged by its progress deadline: wait that long after the promotion, no more.
+    age = time.time() - int(s.repo.log("%ct"))
+    timeout = max(10, round(info.progress_deadline_s + 15 - age))
+    s.say.say(f"verify: every ready endpoint of {info.namespace}/backend must answer "
+              f"{version.label} ({version.sha[:12]}) and the board must say Healthy, "
+              f"within {timeout}s")  # fmt: skip
+    argv = [
+        sys.executable, "-m", "delivery.verify_cli", "--service", f"{info.namespace}/backend",
+        "--port", "8080", "--kubeconfig", info.kubeconfig, "--kubectl", info.kubectl,
+        "--expect-sha", version.sha, "--expect-digest", version.digest,
+        "--status-url", f"{info.board_url}/api/v1/status",
+        "--deployment", f"{info.namespace}/backend", "-n", "3", "--interval", "0.5",
+        "--timeout", str(timeout),
+    ]  # fmt: skip
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    lines = result.stderr.strip().splitlines()
+    for line in lines[-3:]:  # the last poll, the board's verdict and the result
+        s.say.say(line)
+    code = result.returncode
+    if code == 0:
+        s.say.say(f"verify: dev serves {version.label}; nothing to do")
+        return 0
+    if code != 1:
+        s.say.say(f"verify: exit {code} (2: nothing answered; is the pod runner running?)")
+        return code
+    s.say.say("verify: exit 1, so the pipeline reverts the promotion")
+    return revert(reason=f"make verify: verify exit {code}", s=s)
+
+
+def status() -> int:
+    s = Session()
+    view = s.view()
+    commit = s.repo.head()
+    s.say.say(f"config repo HEAD {commit[:12]}: {s.repo.subject()}")
+    s.say.say(view.line() if view else "the board shows no backend card yet")
+    return 0

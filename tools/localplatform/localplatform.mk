@@ -1,0 +1,23 @@
+# The local platform of `make run` (tools/localplatform/README.md). Included from the root
+# Makefile, which defines VENV and `venv`. These targets drive the running platform from
+# another terminal: they commit in its work clone with the pipeline's own commands, push,
+# ask Flux to fetch, then follow the board until it shows the outcome.
+
+PLATFORM := $(VENV)/bin/python -m tools.localplatform
+
+.PHONY: promote-good promote-bad revert verify platform-status
+
+promote-good: venv ## With `make run` up: promote the next good backend version to dev, follow the board
+	$(PLATFORM) promote good
+
+promote-bad: venv ## With `make run` up: promote a broken version; the board turns Degraded (30 s deadline)
+	$(PLATFORM) promote bad
+
+revert: venv ## With `make run` up: revert the last dev promotion commit, follow the board to Healthy
+	$(PLATFORM) revert
+
+verify: venv ## With `make run` up: the pipeline's verify on what serves; reverts the promotion if it fails
+	$(PLATFORM) verify
+
+platform-status: venv ## With `make run` up: what the board says about dev, in one line
+	$(PLATFORM) status

@@ -1,0 +1,298 @@
+"""``make run``: the whole platform on this machine, delivered by Flux from a local git server.
+
+Start order (each step registers how to undo it; ``down`` runs them in reverse):
+run lock and state dir -> builds (cached after the first run) -> pod network (root
+only) -> control plane, while the git server starts and the config repository is
+seeded -> service proxy -> board process (it imports while the rest starts) -> Flux
+-> pod runner -> Flux bootstrap objects for dev -> the board's identity, once Flux has
+delivered its ServiceAccount -> wait until the board says dev is Healthy at the
+seeded commit. Stopping is the same list backwards; each step is timed and printed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+
+from tests.support import binaries, bootstrap, flux, podnet, processes
+from tests.support.controlplane import DEFAULT_POD_CIDR, ControlPlane
+from tests.support.flux import Flux
+from tests.support.gitserver import GitServer
+from tests.support.kube import Kube
+from tests.support.podrunner import PodRunner
+from tools.localplatform import banner, board, runtime, stale, versions
+from tools.localplatform.configrepo import ConfigRepo
+from tools.localplatform.console import Console
+from tools.localplatform.podnetwork import PlatformPodNetwork, free_ranges
+from tools.localplatform.polling import answers, rss, wait
+from tools.localplatform.serviceproxy import ServiceProxy
+
+NAMESPACE = "gitops-platform-dev"  # the dev overlay's own namespace (not retargeted)
+DEADLINE_S = 30  # progressDeadlineSeconds of dev's backend, so a bad version is judged soon
+DEAD_BACKEND = "http://127.0.0.1:9"  # nothing listens there: the panel says so at once
+
+
+class Platform:
+    def __init__(self, console: Console, name: str, board_port: int, pod_runner: bool) -> None:
+        self.console, self.name, self.board_port = console, name, board_port
+        self.want_runner = pod_runner
+        self.root = runtime.run_root()
+        self.state = self.root / str(os.getpid())
+        self.undo: list[tuple[str, Callable[[], None]]] = []
+        self.info = runtime.RuntimeInfo(os.getpid(), str(self.state), name, NAMESPACE)
+        self.runner_problem: str | None = None
+        self.board: board.BoardProcess | None = None
+        self.cp: ControlPlane | None = None
+        self.flux: Flux | None = None
+        self.ready_s = 0.0
+        self.exec_prefix: list[str] = []
+        self.runner: PodRunner | None = None
+        self._runner_seen = 0
+
+    def on_down(self, what: str, action: Callable[[], None]) -> None:
+        self.undo.append((what, action))
+
+    # ---- start -----------------------------------------------------------------------
+    def up(self) -> runtime.RuntimeInfo:
+        say = self.console
+        lock = runtime.Lock(self.root)
+        lock.acquire()  # AlreadyRunningError: another `make run` is up
+        self.on_down("released the run lock", lock.release)
+        current = runtime.current_file(self.root)
+        if current.exists():
+            stale.clean(current, say)
+        self.state.mkdir(parents=True)
+        (self.state / "logs").mkdir()
+        # kubectl's discovery cache (~/.kube/cache by default) goes with the run, too.
+        os.environ["KUBECACHEDIR"] = str(self.state / "kube-cache")
+        self.on_down(f"removed {self.state}", lambda: shutil.rmtree(self.state, True))
+        self.info.save(self.root)
+        self.on_down(f"removed {current}", lambda: current.unlink(missing_ok=True))
+        self._check_port()
+        self.runner_problem = (
+            podnet.missing_prerequisite() if self.want_runner else "--no-pod-runner was given"
+        )
+        if self.runner_problem:
+            say.warn(banner.left_out(self.runner_problem))
+        self._builds()
+        cidr, link = free_ranges() if not self.runner_problem else (DEFAULT_POD_CIDR, "")
+        if not self.runner_problem:
+            self._pod_network(cidr, link)
+        cp, repo = self._control_plane_and_repo(cidr)
+        kube = Kube(str(binaries.find_kubectl()), cp.kubeconfig)
+        self.info.kubectl = kube.kubectl
+        proxy_url = DEAD_BACKEND
+        if not self.runner_problem:
+            proxy = ServiceProxy(cp.api(), NAMESPACE, "backend").start()
+            self.on_down("stopped the service proxy", proxy.stop)
+            proxy_url = self.info.service_url = proxy.url
+        proc = self._start_board(proxy_url)  # imports while Flux starts; waits for its identity
+        with say.step("Flux: install CRDs and identities, start source- and kustomize-controller"):
+            self.flux = Flux(kube, cp.server, cp.pki.ca_crt, self.state / "flux")
+            self.flux.install()
+            self.on_down("stopped the Flux controllers", self.flux.stop)
+            self.flux.start()
+            self.info.pids |= self.flux.pids
+        if not self.runner_problem:
+            self._pod_runner(cp)
+        self._bootstrap(kube)
+        self._board_identity(kube, cp, proc)
+        self._wait_ready(proc, repo.head())
+        self.info.save(self.root)
+        return self.info
+
+    def _check_port(self) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", self.board_port))
+            except OSError:
+                raise RuntimeError(
+                    f"port {self.board_port} on 127.0.0.1 is taken (`make run-services`, or "
+                    "another board?); stop that, or choose another: make run FRONTEND_PORT=<port>"
+                ) from None
+
+    def _builds(self) -> None:
+        say = self.console
+        if not binaries.is_built():
+            say.say(f"first run: building the control plane from Go modules into "
+                    f"{binaries.build_root()} (7-20 min on 2 cores; progress below)")  # fmt: skip
+        with say.step("control plane binaries (etcd, kube-apiserver, KCM, scheduler, kwok)"):
+            binaries.ensure_built()
+        if not flux.is_built():
+            if flux.missing_prerequisites():
+                raise binaries.MissingPrerequisiteError("; ".join(flux.missing_prerequisites()))
+            say.say(f"first run: building Flux's controllers into {flux.build_root()} "
+                    "(a few minutes; progress below)")  # fmt: skip
+        with say.step("Flux binaries (source-controller, kustomize-controller)"):
+            flux.ensure_built()
+
+    def _pod_network(self, cidr: str, link: str) -> None:
+        with self.console.step(f"pod network: netns with {cidr} (pod IPs are real addresses)"):
+            net = PlatformPodNetwork(cidr=cidr, link=link)
+            self.info.netns, self.info.host_if, self.info.pod_cidr = net.name, net.host_if, cidr
+            self.info.save(self.root)
+            self.on_down(f"removed the pod network {net.name}", net.down)
+            net.up()
+            self.exec_prefix = ["setsid", *net.exec_prefix()]  # pods out of the terminal's group
+
+    def _control_plane_and_repo(self, cidr: str) -> tuple[ControlPlane, ConfigRepo]:
+        say = self.console
+        seeded: list[ConfigRepo] = []
+        failed: list[BaseException] = []
+        git = GitServer(self.state / "git").start()
+        self.on_down("stopped the git server", git.stop)
+
+        def seed() -> None:
+            try:
+                remote = git.create_repo("gitops-platform")
+                seeded.append(ConfigRepo.seed(remote, self.state / "work", versions.SEED))
+            except BaseException as exc:
+                failed.append(exc)
+
+        seeding = threading.Thread(target=seed, name="seed-config-repo", daemon=True)
+        seeding.start()
+        with say.step(f"control plane {self.name!r} (etcd, apiserver, KCM, scheduler, kwok)"):
+            self.cp = cp = ControlPlane(self.name, nodes=2, pod_cidr=cidr)
+            self.on_down(f"stopped control plane {self.name!r}, removed its state", cp.down)
+            cp.up()
+            self.info.pids |= cp.pids
+            self.info.kubeconfig, self.info.server = str(cp.kubeconfig), cp.server
+            self.info.ca_file = str(cp.pki.ca_crt)
+        seeding.join()
+        if failed:
+            raise failed[0]
+        repo = seeded[0]
+        self.info.work_clone, self.info.remote = str(repo.work), str(repo.remote)
+        self.info.git_url, self.info.seeded_commit = git.url("gitops-platform"), repo.head()
+        say.say(f"git server {self.info.git_url}: k8s/ seeded, then promoted "
+                f"{versions.SEED.label} as {repo.head()[:12]}")  # fmt: skip
+        self.info.save(self.root)
+        return cp, repo
+
+    def _pod_runner(self, cp: ControlPlane) -> None:
+        # The runner writes each pod's log with tempfile.mkstemp(): keep them in the run's
+        # state (removed at exit), not in /tmp. Process-wide, and only this process uses it.
+        tempfile.tempdir = str(self.state / "pods")
+        (self.state / "pods").mkdir()
+        runner = PodRunner(cp.api(), NAMESPACE, versions.catalog(), self.exec_prefix)
+        self.on_down("stopped the pod runner (each backend pod drained on SIGTERM)", runner.stop)
+        runner.start()
+        self.runner = runner
+        self.info.pod_runner = True
+        self.console.say("pod runner: one real backend process per backend pod, Ready from /readyz")
+
+    def _bootstrap(self, kube: Kube) -> None:
+        patches = [] if self.runner_problem else bootstrap.runner_patches(deadline=DEADLINE_S)
+        env = bootstrap.Environment("dev", patches=patches)
+        objects = bootstrap.flux_objects(self.info.git_url, [env])
+        with self.console.step("Flux bootstrap: GitRepository + Kustomization gitops-platform-dev"):
+            kube.run("apply", "--server-side", "-f", "-", input=bootstrap.as_list(objects))
+        self.info.progress_deadline_s = DEADLINE_S if not self.runner_problem else 600
+
+    def _start_board(self, backend_url: str) -> board.BoardProcess:
+        env = {
+            "FRONTEND_KUBECONFIG": str(self.state / "board.kubeconfig"),  # written once known
+            "FRONTEND_NAMESPACES": NAMESPACE,
+            "FRONTEND_GITOPS_NAMESPACES": flux.NAMESPACE,
+            "FRONTEND_BACKEND_URL": backend_url,
+            "FRONTEND_PROBE_PODS": "false" if self.runner_problem else "true",
+            "FRONTEND_PROBE_INTERVAL_SECONDS": "1",
+            "FRONTEND_BACKOFF_MAX_SECONDS": "5",
+            "FRONTEND_ENVIRONMENT": "local",
+            "TMPDIR": str(self.state),  # whatever the Kubernetes client writes goes with the run
+        }
+        proc = board.BoardProcess(env, self.board_port, self.state / "logs" / "board.log")
+        self.on_down("stopped the board", proc.stop)
+        self.board = proc.start()
+        self.info.pids["board"] = proc.pid
+        self.info.board_url = proc.url
+        self.info.save(self.root)
+        return proc
+
+    def _board_identity(self, kube: Kube, cp: ControlPlane, proc: board.BoardProcess) -> None:
+        say, api = self.console, cp.api()
+        sa = f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{board.SERVICE_ACCOUNT}"
+        with say.step(f"Flux's first apply of dev (ServiceAccount {NAMESPACE}/frontend)"):
+            wait("the board's ServiceAccount", lambda: api.request("GET", sa)[0] == 200, 90)
+        with say.step("board: the frontend with dev's `frontend` ServiceAccount (read-only Role)"):
+            board.board_kubeconfig(kube, cp, NAMESPACE, self.state / "board.kubeconfig")
+            wait("board /readyz", lambda: answers(proc.url + "/readyz"), 60, proc.alive)
+
+    def _wait_ready(self, proc: board.BoardProcess, commit: str) -> None:
+        runner = not self.runner_problem
+        last = [""]
+
+        def healthy() -> bool:
+            try:
+                view = board.dev_view(board.read_status(self.info.board_url), NAMESPACE)
+            except httpx.HTTPError:
+                return False
+            if view is None:
+                return False
+            if view.line() != last[0]:
+                last[0] = view.line()
+                self.console.say(f"board: {view.line()}")
+            answering = versions.SEED.label in view.serving and view.service_version is not None
+            return (
+                view.health == "Healthy"
+                and view.done
+                and view.flux_at(commit)
+                and (answering or not runner)
+            )
+
+        with self.console.step(f"waiting for the board: dev Healthy, Flux Ready at {commit[:12]}"):
+            wait("board: dev Healthy", healthy, 180, proc.alive)
+        self.ready_s = self.console.elapsed()
+
+    # ---- running and stopping -------------------------------------------------------------
+    def memory(self) -> str:
+        """RSS of what runs, by part, in MiB (read from /proc, once)."""
+        parts = {
+            "control plane": list(self.cp.pids.values()) if self.cp else [],
+            "Flux": list(self.flux.pids.values()) if self.flux else [],
+            "board": [self.board.pid] if self.board else [],
+            "backend pods": [p.proc.pid for p in self.runner.pods.values()] if self.runner else [],
+        }
+        sizes = {name: sum(rss(pid) for pid in pids) for name, pids in parts.items() if pids}
+        total = sum(sizes.values())
+        return ", ".join(f"{n} {v:.0f}" for n, v in sizes.items()) + f"; total {total:.0f} MiB"
+
+    def runner_news(self) -> list[str]:
+        """Errors the pod runner met since the last call (it keeps going through them)."""
+        if self.runner is None:
+            return []
+        news = self.runner.errors[self._runner_seen :]
+        self._runner_seen += len(news)
+        return news
+
+    def problem(self) -> str | None:
+        """A component that died while the platform was up, in words (None: all alive)."""
+        if self.board is not None and not self.board.alive():
+            return f"the board exited: {self.board.log_tail(10)}"
+        if self.flux is not None:
+            for controller, pid in self.flux.pids.items():
+                if processes.exit_code(pid) is not None:
+                    return f"{controller} exited (log {self.flux.log_path(controller)})"
+        if self.cp is not None:
+            for component in self.cp.pids:
+                if not self.cp.alive(component):
+                    return f"{component} exited (log {self.cp.log_path(component)})"
+        return None
+
+    def down(self) -> None:
+        for what, action in reversed(self.undo):
+            started = time.monotonic()
+            try:
+                action()
+            except Exception as exc:  # keep going: everything else must still stop
+                self.console.warn(f"could not finish ({what}): {exc}")
+                continue
+            self.console.say(f"{what} ({time.monotonic() - started:.1f}s)")
+        self.undo.clear()

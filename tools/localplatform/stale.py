@@ -1,0 +1,85 @@
+"""Leftovers of a platform that was killed (SIGKILL, a crash) before it could clean up.
+
+Only called while holding the run lock, so the ``current.json`` found is a dead
+owner's. Everything is stopped by the PIDs that run recorded, and only when
+``/proc/<pid>`` still shows the same program; nothing is looked up by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.support import flux, processes
+from tests.support.controlplane import ControlPlane, clusters_root
+from tools.localplatform.console import Console
+
+
+def _environ(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _kill_board(pid: int, state_dir: str) -> bool:
+    """The board of that run: its environment names a kubeconfig inside that run's state."""
+    if state_dir and f"FRONTEND_KUBECONFIG={state_dir}" in _environ(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        return True
+    return False
+
+
+def _pod_network(info: dict[str, Any]) -> list[str]:
+    name, host_if, cidr = info.get("netns"), info.get("host_if"), info.get("pod_cidr")
+    if not name:
+        return []
+    found = subprocess.run(
+        ["ip", "netns", "pids", name], capture_output=True, text=True, check=False
+    )
+    for pid in found.stdout.split():  # backend processes of that run's pods
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
+    for argv in (["ip", "route", "del", str(cidr)], ["ip", "link", "del", str(host_if)],
+                 ["ip", "netns", "del", str(name)]):  # fmt: skip
+        subprocess.run(argv, capture_output=True, check=False)
+    return [f"pod network {name}"]
+
+
+def clean(current: Path, console: Console) -> None:
+    """Stop what the dead run recorded in CURRENT, remove its state, say what was done."""
+    try:
+        info: dict[str, Any] = json.loads(current.read_text())
+    except (OSError, ValueError):
+        current.unlink(missing_ok=True)
+        return
+    done: list[str] = []
+    pids: dict[str, int] = info.get("pids") or {}
+    for controller in flux.CONTROLLERS:
+        binary = str(flux.build_root() / "bin" / controller)
+        if controller in pids and processes.is_ours(pids[controller], binary):
+            processes.stop(pids[controller], binary, 5)
+            done.append(f"{controller} pid {pids[controller]}")
+    if "board" in pids and _kill_board(pids["board"], str(info.get("state_dir") or "")):
+        done.append(f"board pid {pids['board']}")
+    done += _pod_network(info)
+    cluster = str(info.get("cluster") or "")
+    if cluster and (clusters_root() / cluster / "state.json").exists():
+        ControlPlane.load(cluster).down()
+        done.append(f"control plane {cluster!r}")
+    state = Path(str(info.get("state_dir") or ""))
+    if state.name and state.is_dir():
+        shutil.rmtree(state, ignore_errors=True)
+        done.append(f"state dir {state}")
+    current.unlink(missing_ok=True)
+    console.warn(
+        f"a previous run (pid {info.get('pid')}) was killed before it cleaned up; "
+        f"removed what it left: {', '.join(done) or 'nothing was still running'}"
+    )
