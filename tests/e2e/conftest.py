@@ -9,18 +9,19 @@ import pytest
 
 from tests.e2e.timings import TIMINGS
 from tests.support.controlplane import ControlPlane
-from tests.support.podnet import PodNetwork, missing_prerequisite
+from tests.support.podnet import DRILL_LINKS, PodNetwork, free_link, missing_prerequisite
 
 
 @pytest.fixture(scope="session")
 def pod_network(control_plane: ControlPlane) -> Iterator[PodNetwork]:
-    """The control plane's pod CIDR made local in a network namespace (see podnet)."""
+    """The control plane's pod CIDR made local in a network namespace (see podnet), over
+    the default veth link unless another pod network on this host has it."""
     problem = missing_prerequisite()
     if problem:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and {problem}")
         pytest.skip(f"SKIPPED LOUDLY: {problem}")
-    network = PodNetwork(cidr=control_plane.pod_cidr).up()
+    network = PodNetwork(cidr=control_plane.pod_cidr, link=free_link(DRILL_LINKS)).up()
     try:
         yield network
     finally:

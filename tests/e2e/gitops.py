@@ -5,15 +5,16 @@
   pushed here; Flux's GitRepository pulls it over smart HTTP (``GitServer``).
 - ``FluxView``: what ``flux reconcile`` and ``flux get`` do, read through the raw API
   client so the drill's many short polls do not each start a kubectl process.
+- ``promote``, ``SHA``, ``DIGEST``: the pipeline's promotion of backend version "A",
+  "B" or "C" (made-up source SHAs and digests), shared with the Argo CD test.
 
 Nothing here applies a delivered manifest: only Flux's kustomize-controller does.
 """
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,21 +24,18 @@ from delivery.git import run as git
 from tests.support.board import wait_for
 from tests.support.bootstrap import SOURCE_NAME, kustomization_name
 from tests.support.flux import NAMESPACE, Flux, ready_condition
+from tests.support.gitserver import seed_clone
 from tests.support.kube import ApiClient
+from tests.support.processes import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 Json = dict[str, Any]
+SHA = {v: hashlib.sha1(v.encode()).hexdigest() for v in ("A", "B", "C")}  # noqa: S324 - test ids
+DIGEST = {v: "sha256:" + hashlib.sha256(v.encode()).hexdigest() for v in ("A", "B", "C")}
 _PATHS = {
     "GitRepository": f"/apis/source.toolkit.fluxcd.io/v1/namespaces/{NAMESPACE}/gitrepositories",
     "Kustomization": f"/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{NAMESPACE}/kustomizations",
 }
-
-
-def tool(name: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run one of the delivery console scripts exactly as CI does."""
-    module = {"promote": "promote_cli", "verify": "verify_cli", "rollback": "rollback_cli"}[name]
-    argv = [sys.executable, "-m", f"delivery.{module}", *args]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, timeout=300)
 
 
 def flux_revision(sha: str, branch: str = "main") -> str:
@@ -57,14 +55,8 @@ class ConfigRepo:
         if remote is None:
             remote = root / "remote.git"
             subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-        subprocess.run(
-            ["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True
-        )
-        git(work, "config", "user.name", "github-actions[bot]")
-        git(work, "config", "user.email", "ci@example.invalid")
-        shutil.copytree(ROOT / "k8s", work / "k8s")
-        git(work, "add", "k8s")
-        git(work, "commit", "-qm", "chore: seed the config repository")
+        author = ("github-actions[bot]", "ci@example.invalid")
+        seed_clone(remote, work, ROOT / "k8s", author, "chore: seed the config repository")
         git(work, "push", "-q", "origin", "HEAD:main")
         return cls(remote, work)
 
@@ -83,6 +75,29 @@ class ConfigRepo:
         """``git revert`` of one commit, pushed (the fix for a commit that is not a promotion)."""
         git(self.work, "revert", "--no-edit", sha)
         return self.push()
+
+
+def promote(repo: ConfigRepo, version: str) -> str:
+    """What promote.yaml does: the promotion commit, pushed; returns its SHA."""
+    result = run_pipeline(
+        "promote", "--repo", str(repo.work), "--env", "dev",
+        "--image", f"backend={DIGEST[version]}", "--source-sha", SHA[version],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert git(repo.work, "log", "-1", "--format=%s") == (
+        f"deploy(dev): promote backend to {SHA[version][:12]}"
+    )
+    return repo.push()
+
+
+def image(deployment: Json) -> str:
+    """The image of a Deployment's (first) container."""
+    found: str = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    return found
+
+
+def deployment_revision(deployment: Json) -> int:
+    return int(deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
 
 
 @dataclass
@@ -116,54 +131,60 @@ class FluxView:
         """``flux reconcile kustomization``: run now (same revision), wait until it is done."""
         token = self.flux.reconcile("Kustomization", kustomization_name(env))
 
-        def handled() -> Json | None:
-            obj = self.kustomization(env)
-            status = obj.get("status") or {}
+        def handled(obj: Json) -> bool:
             done = ready_condition(obj).get("status") in ("True", "False")
-            return obj if status.get("lastHandledReconcileAt") == token and done else None
+            return _status(obj).get("lastHandledReconcileAt") == token and done
 
-        found: Json = wait_for(f"{env} reconciled for {token}", handled, timeout, every=0.2)
-        return found
+        return self._until(env, f"{env} reconciled for {token}", handled, timeout)
 
     def applied(self, env: str, sha: str, timeout: float = 90) -> Json:
         """Wait until ``env`` is Ready with ``sha`` applied (and health-checked, wait: true)."""
         wanted = flux_revision(sha)
 
-        def ready() -> Json | None:
-            obj = self.kustomization(env)
-            applied = (obj.get("status") or {}).get("lastAppliedRevision") == wanted
-            return obj if applied and ready_condition(obj).get("status") == "True" else None
+        def ready(obj: Json) -> bool:
+            applied = _status(obj).get("lastAppliedRevision") == wanted
+            return applied and ready_condition(obj).get("status") == "True"
 
-        found: Json = wait_for(f"{env} Ready at {wanted}", ready, timeout, every=0.2)
-        return found
+        return self._until(env, f"{env} Ready at {wanted}", ready, timeout)
 
     def failed(self, env: str, sha: str, reason: str, timeout: float = 60) -> Json:
         """Wait until ``env`` attempted ``sha`` and reports Ready=False for ``reason``."""
         wanted = flux_revision(sha)
 
-        def failing() -> Json | None:
-            obj = self.kustomization(env)
-            attempted = (obj.get("status") or {}).get("lastAttemptedRevision") == wanted
+        def failing(obj: Json) -> bool:
+            attempted = _status(obj).get("lastAttemptedRevision") == wanted
             condition = ready_condition(obj)
             verdict = (condition.get("status"), condition.get("reason")) == ("False", reason)
-            return obj if attempted and verdict else None
+            return attempted and verdict
 
-        found: Json = wait_for(f"{env} failing ({reason}) at {wanted}", failing, timeout, every=0.2)
-        return found
+        return self._until(env, f"{env} failing ({reason}) at {wanted}", failing, timeout)
 
     def attempting(self, env: str, sha: str, timeout: float = 30) -> Json:
         """Wait until ``env`` works on ``sha`` (applied, health check running) but is not Ready."""
         wanted = flux_revision(sha)
 
-        def busy() -> Json | None:
-            obj = self.kustomization(env)
-            attempted = (obj.get("status") or {}).get("lastAttemptedRevision") == wanted
-            return obj if attempted and ready_condition(obj).get("status") != "True" else None
+        def busy(obj: Json) -> bool:
+            attempted = _status(obj).get("lastAttemptedRevision") == wanted
+            return attempted and ready_condition(obj).get("status") != "True"
 
-        found: Json = wait_for(f"{env} working on {wanted}", busy, timeout, every=0.2)
+        return self._until(env, f"{env} working on {wanted}", busy, timeout)
+
+    def _until(self, env: str, what: str, done: Callable[[Json], bool], timeout: float) -> Json:
+        """Poll ``env``'s Kustomization every 0.2 s until ``done(it)``; return it."""
+
+        def check() -> Json | None:
+            obj = self.kustomization(env)
+            return obj if done(obj) else None
+
+        found: Json = wait_for(what, check, timeout, every=0.2)
         return found
 
 
+def _status(obj: Json) -> Json:
+    found: Json = obj.get("status") or {}
+    return found
+
+
 def last_applied(obj: Json) -> str | None:
-    found: str | None = (obj.get("status") or {}).get("lastAppliedRevision")
+    found: str | None = _status(obj).get("lastAppliedRevision")
     return found

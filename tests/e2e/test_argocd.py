@@ -19,8 +19,6 @@ Timings and the Argo CD processes' memory are printed at the end (``[argocd] …
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import secrets
 import time
@@ -30,10 +28,10 @@ from typing import Any
 
 import pytest
 
-from delivery.git import run as git
 from tests.e2e import argocd as argo
-from tests.e2e.gitops import ConfigRepo, tool
+from tests.e2e.gitops import DIGEST, ConfigRepo, deployment_revision, image, promote
 from tests.support.board import board, status, wait_for
+from tests.support.bootstrap import as_list
 from tests.support.controlplane import ControlPlane
 from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
@@ -47,8 +45,6 @@ pytestmark = [
     pytest.mark.timeout(240 if argo.is_built() else 1200),
 ]
 
-SHA = {v: hashlib.sha1(v.encode()).hexdigest() for v in ("A", "B")}  # noqa: S324 - test ids
-DIGEST = {v: "sha256:" + hashlib.sha256(v.encode()).hexdigest() for v in ("A", "B")}
 APP = "gitops-platform-dev"
 Json = dict[str, Any]
 
@@ -134,19 +130,6 @@ def argocd(
 # --- helpers --------------------------------------------------------------------------
 
 
-def promote(repo: ConfigRepo, version: str) -> str:
-    """What promote.yaml does: the promotion commit, pushed; returns its SHA."""
-    result = tool(
-        "promote", "--repo", str(repo.work), "--env", "dev",
-        "--image", f"backend={DIGEST[version]}", "--source-sha", SHA[version],
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert git(repo.work, "log", "-1", "--format=%s") == (
-        f"deploy(dev): promote backend to {SHA[version][:12]}"
-    )
-    return repo.push()
-
-
 def synced(argocd: argo.ArgoCD, sha: str, timeout: float = 90) -> Json:
     """Wait until the Application is Synced + Healthy at ``sha`` and its sync succeeded."""
 
@@ -169,15 +152,6 @@ def synced(argocd: argo.ArgoCD, sha: str, timeout: float = 90) -> Json:
 
 def deployment(kube: Kube, namespace: str) -> Json:
     return kube.json("get", "deployment", "backend", "-n", namespace)
-
-
-def image(obj: Json) -> str:
-    found: str = obj["spec"]["template"]["spec"]["containers"][0]["image"]
-    return found
-
-
-def revision(obj: Json) -> int:
-    return int(obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
 
 
 def board_shows(proc: ServiceProcess, namespace: str, sha: str, deployment_revision: int) -> Json:
@@ -207,10 +181,6 @@ def board_shows(proc: ServiceProcess, namespace: str, sha: str, deployment_revis
 
     entry: Json = wait_for(f"board: Argo CD Synced at {sha[:12]}", matches, timeout=60)
     return entry
-
-
-def as_list(*objects: Json) -> str:
-    return json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)})
 
 
 def dump(kube: Kube, argocd: argo.ArgoCD, target: str) -> None:
@@ -245,7 +215,7 @@ def test_argocd_syncs_a_pushed_commit_then_a_promotion(
     clock.step("1. seed + promote A: commit pushed to the git server")
     try:
         # The only apply: Argo CD's own config objects (an admin's `kubectl apply -k`).
-        kube.run("apply", "--server-side", "-f", "-", input=as_list(proj, app))
+        kube.run("apply", "--server-side", "-f", "-", input=as_list([proj, app]))
         synced(argocd, first)
         clock.step("1. Application created -> Argo CD Synced + Healthy at A")
         kube.rollout_status("backend", target, timeout="30s")
@@ -256,7 +226,7 @@ def test_argocd_syncs_a_pushed_commit_then_a_promotion(
             control_plane.kubeconfig, target, FRONTEND_GITOPS_NAMESPACES=argocd.namespace
         ) as proc:
             clock.step("1. board started")
-            board_shows(proc, target, first, revision(before))
+            board_shows(proc, target, first, deployment_revision(before))
             clock.step("1. board: Argo CD Synced at A, card Healthy")
 
             second = promote(repo, "B")
@@ -267,9 +237,9 @@ def test_argocd_syncs_a_pushed_commit_then_a_promotion(
             kube.rollout_status("backend", target, timeout="30s")
             after = deployment(kube, target)
             assert DIGEST["B"] in image(after)
-            assert revision(after) == revision(before) + 1
+            assert deployment_revision(after) == deployment_revision(before) + 1
             clock.step("2. backend Deployment rolled out to B")
-            board_shows(proc, target, second, revision(after))
+            board_shows(proc, target, second, deployment_revision(after))
             clock.step("2. board: Argo CD Synced at B, card Healthy at revision N+1")
         assert any("git-upload-pack" in r for r in git_server.requests)
     except BaseException:

@@ -22,7 +22,6 @@ Every wait is a bounded poll on real objects; nothing sleeps to assert.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -34,7 +33,17 @@ import httpx
 import pytest
 
 from delivery.git import run as git
-from tests.e2e.gitops import ConfigRepo, FluxView, flux_revision, last_applied, tool
+from tests.e2e.gitops import (
+    DIGEST,
+    SHA,
+    ConfigRepo,
+    FluxView,
+    deployment_revision,
+    flux_revision,
+    image,
+    last_applied,
+    promote,
+)
 from tests.e2e.timings import Clock
 from tests.support.board import board, status, wait_for
 from tests.support.bootstrap import (
@@ -51,12 +60,10 @@ from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
 from tests.support.podnet import PodNetwork
 from tests.support.podrunner import PodRunner
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess, free_port, run_pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cluster, pytest.mark.flux]
 
-SHA = {v: hashlib.sha1(v.encode()).hexdigest() for v in ("A", "B", "C")}  # noqa: S324 - test ids
-DIGEST = {v: "sha256:" + hashlib.sha256(v.encode()).hexdigest() for v in ("A", "B", "C")}
 # C's rollout is judged stuck by verify well before the Deployment's progress deadline,
 # so the revert lands while Flux is still health-checking C (and cancels that check).
 PROGRESS_DEADLINE_S, VERIFY_BAD_TIMEOUT_S = 30, 15
@@ -99,7 +106,7 @@ class Drill:
         """The pipeline's ``verify`` against every ready endpoint of dev's backend Service."""
         url = self.board.url if with_board and self.board else None
         on_board = ["--status-url", f"{url}/api/v1/status", "--deployment", f"{self.dev}/backend"]
-        return tool(
+        return run_pipeline(
             "verify", *(on_board if url else []),
             "--service", f"{self.dev}/backend", "--port", "8080",
             "--kubeconfig", str(self.kubectl_config), "--kubectl", self.kube.kubectl,
@@ -149,28 +156,6 @@ class Drill:
 
         found: Json = wait_for(f"board ({env}): {what}", matches, timeout=60)
         return found
-
-
-def deployment_revision(obj: Json) -> int:
-    return int(obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
-
-
-def image(obj: Json) -> str:
-    found: str = obj["spec"]["template"]["spec"]["containers"][0]["image"]
-    return found
-
-
-def promote(repo: ConfigRepo, version: str) -> str:
-    """What promote.yaml does: the promotion commit, pushed; returns its SHA."""
-    result = tool(
-        "promote", "--repo", str(repo.work), "--env", "dev",
-        "--image", f"backend={DIGEST[version]}", "--source-sha", SHA[version],
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert git(repo.work, "log", "-1", "--format=%s") == (
-        f"deploy(dev): promote backend to {SHA[version][:12]}"
-    )
-    return repo.push()
 
 
 # --- setup: namespaces, the config repository, the bootstrap ------------------------
@@ -326,7 +311,7 @@ def health_check_cancels(d: Drill) -> int:
 
 def rollback(d: Drill, promotion: str, code: int) -> str:
     """What verify.yaml does on failure: ``rollback`` reverts the promotion, CI pushes it."""
-    result = tool("rollback", "--repo", str(d.repo.work), "--promotion", promotion,
+    result = run_pipeline("rollback", "--repo", str(d.repo.work), "--promotion", promotion,
                   "--reason", f"verify exit {code}", "--json")  # fmt: skip
     assert result.returncode == 0, result.stderr
     back = json.loads(result.stdout)
@@ -471,7 +456,9 @@ def test_delivery_through_flux(
     name = dev.removesuffix("-dev")
     repo = ConfigRepo.create(tmp_path, git_server.create_repo(name))
     seed = promote(repo, "A")
-    runner = PodRunner(control_plane.api(), dev, catalog(), pod_network.exec_prefix()).start()
+    runner = PodRunner(
+        control_plane.api(), dev, catalog(), pod_network.exec_prefix(), log_dir=tmp_path / "pods"
+    ).start()  # pod logs kept with the test's tmp dir, for a failure
     view = FluxView(flux, control_plane.api())
     d = Drill(kube, control_plane.kubeconfig, repo, view, flux, dev, staging, runner, Clock())
     objects = bootstrap_objects(git_server.url(name), dev, staging)

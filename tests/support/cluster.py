@@ -15,6 +15,7 @@ the Flux objects' status) is attached to the report.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -26,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import binaries
+from tests.support import binaries, podnet
 from tests.support import flux as flux_build
 from tests.support.components import COMPONENTS
-from tests.support.controlplane import ControlPlane, sweep_stale
+from tests.support.controlplane import DEFAULT_POD_CIDR, ControlPlane, sweep_stale
 from tests.support.flux import CONTROLLERS, Flux
 from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
@@ -126,22 +127,41 @@ def control_plane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
     if reuse:
         cp = ControlPlane.load(reuse)
         config.stash[_CP] = cp
-        yield cp
+        with _kube_cache(cp):
+            yield cp
         return
     sweep_stale()
     nodes = int(os.environ.get("GITOPS_CLUSTER_NODES", "2"))
-    cp = ControlPlane(f"pytest-{os.getpid()}", nodes=nodes)
+    cp = ControlPlane(f"pytest-{os.getpid()}", nodes=nodes, pod_cidr=_pod_cidr())
     config.stash[_CP] = cp
-    cp.up()
-    report = config.stash[_REPORT]
-    report.append(f"start-up (s): {cp.timings}")
-    report.append(f"kubeconfig: {cp.kubeconfig}")
-    try:
-        yield cp
-    finally:
-        rss = {c: s["rss_mib"] for c, s in cp.status().items()}
-        report.append(f"RSS at teardown (MiB): {rss}, total {sum(rss.values()):.0f}")
-        cp.down()
+    with _kube_cache(cp):
+        cp.up()
+        report = config.stash[_REPORT]
+        report.append(f"start-up (s): {cp.timings}")
+        report.append(f"kubeconfig: {cp.kubeconfig}")
+        try:
+            yield cp
+        finally:
+            rss = {c: s["rss_mib"] for c, s in cp.status().items()}
+            report.append(f"RSS at teardown (MiB): {rss}, total {sum(rss.values()):.0f}")
+            cp.down()
+
+
+def _pod_cidr() -> str:
+    """The default pod CIDR, unless the drill's pod network can be made here (root) and
+    another one on this host (``make run``, a second drill) already routes it."""
+    if os.environ.get("GITOPS_POD_CIDR") or podnet.missing_prerequisite():
+        return DEFAULT_POD_CIDR
+    return podnet.free_cidr(podnet.DRILL_CIDRS)
+
+
+@contextlib.contextmanager
+def _kube_cache(cp: ControlPlane) -> Iterator[None]:
+    """Every kubectl of the session (ours and its children's) keeps its discovery cache in
+    the cluster's state dir, removed with it, not in ~/.kube/cache/discovery/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KUBECACHEDIR", str(cp.kube_cache))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,11 @@ class ControlPlane:
         return self.dir / "audit.log"
 
     @property
+    def kube_cache(self) -> Path:
+        """kubectl's discovery cache for this cluster (KUBECACHEDIR), removed with its state."""
+        return self.dir / "kube-cache"
+
+    @property
     def pki(self) -> Pki:
         return Pki(self.dir / "pki")
 

@@ -203,12 +203,7 @@ class Flux:
         raise RuntimeError(f"{controller} exited: {self.log_tail(controller)}")
 
     def log_tail(self, controller: str, lines: int = 30) -> str:
-        path = self.log_path(controller)
-        return (
-            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-            if path.exists()
-            else ""
-        )
+        return processes.log_tail(self.log_path(controller), lines)
 
     def stop(self) -> None:
         for controller, pid in self.pids.items():

@@ -13,12 +13,15 @@ on disk, as CI would push to the forge.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from delivery.git import run as git
 
 
 def _cgi_response(output: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -34,6 +37,17 @@ def _cgi_response(output: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         elif name:
             headers.append((name.strip(), value.strip()))
     return status, headers, body
+
+
+def seed_clone(remote: Path, work: Path, tree: Path, author: tuple[str, str], message: str) -> None:
+    """Clone the bare REMOTE into WORK and commit a copy of the directory TREE (under its own
+    name) as AUTHOR (name, email); nothing is pushed yet."""
+    subprocess.run(["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True)
+    git(work, "config", "user.name", author[0])
+    git(work, "config", "user.email", author[1])
+    shutil.copytree(tree, work / tree.name)
+    git(work, "add", tree.name)
+    git(work, "commit", "-qm", message)
 
 
 @dataclass

@@ -8,6 +8,9 @@ environment (ConfigMaps and Downward API values resolved) plus what the image
 would have baked in (``catalog``: digest -> environment). It sets the pod's
 Ready condition from the process's real ``/readyz``, so a broken version really
 fails readiness, and sends SIGTERM when the pod goes away, so drains happen.
+
+Each process's output goes to ``pod-<name>-*.log`` in ``log_dir``; without one, in a
+temporary directory of the runner's own, removed by ``stop()``.
 """
 
 from __future__ import annotations
@@ -60,13 +63,19 @@ class PodRunner:
     exec_prefix: list[str]
     port: int = 8080
     interval: float = 0.2
+    log_dir: Path | None = None  # None: a temporary directory, removed by stop()
     pods: dict[str, RunningPod] = field(default_factory=dict)
     finished: list[RunningPod] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _own_logs: tempfile.TemporaryDirectory[str] | None = None
 
     def start(self) -> PodRunner:
+        if self.log_dir is None:
+            self._own_logs = tempfile.TemporaryDirectory(prefix="pod-runner-")
+            self.log_dir = Path(self._own_logs.name)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         self._thread = threading.Thread(target=self._loop, name="pod-runner", daemon=True)
         self._thread.start()
         return self
@@ -83,6 +92,10 @@ class PodRunner:
             if pod.proc.poll() is None:
                 pod.proc.kill()
                 pod.proc.wait(timeout=10)
+        if self._own_logs is not None:
+            self._own_logs.cleanup()
+            self._own_logs = None
+            self.log_dir = None
 
     def _loop(self) -> None:
         with httpx.Client(timeout=0.5) as client:
@@ -145,7 +158,8 @@ class PodRunner:
         return env
 
     def _launch(self, pod: Mapping[str, Any], ip: str) -> RunningPod:
-        fd, log_name = tempfile.mkstemp(prefix=f"pod-{pod['metadata']['name']}-", suffix=".log")
+        name = pod["metadata"]["name"]
+        fd, log_name = tempfile.mkstemp(prefix=f"pod-{name}-", suffix=".log", dir=self.log_dir)
         with os.fdopen(fd, "wb") as log:
             proc = subprocess.Popen(
                 [*self.exec_prefix, sys.executable, "-m", "backend"],
@@ -153,7 +167,7 @@ class PodRunner:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        return RunningPod(pod["metadata"]["name"], pod["metadata"]["uid"], ip, proc, Path(log_name))
+        return RunningPod(name, pod["metadata"]["uid"], ip, proc, Path(log_name))
 
     def _reflect_readiness(
         self, client: httpx.Client, pod: RunningPod, obj: Mapping[str, Any]

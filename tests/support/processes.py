@@ -3,10 +3,12 @@
 - ``free_port``: a loopback port nothing listens on, for any process a test starts.
 - Control-plane components (used by ``tests.support.controlplane``): ``spawn`` starts one
   detached in its own session, ``is_ours`` / ``stop`` / ``exit_code`` / ``rss_mib``
-  look after it by PID, ``wait_until`` / ``http_get`` / ``https_get`` probe it.
+  look after it by PID, ``wait_until`` / ``http_get`` / ``https_get`` probe it,
+  ``log_tail`` reads the end of its log; ``stop_child`` stops a ``Popen`` child.
 - Service processes: ``ServiceProcess``, built by ``backend_process`` and
   ``frontend_process`` with a clean environment, on loopback; ``run_console`` runs a
   service's console script to completion, and ``occupied_port`` is a port it cannot bind.
+- ``run_pipeline``: the pipeline's ``promote`` / ``verify`` / ``rollback`` commands.
 """
 
 from __future__ import annotations
@@ -127,6 +129,28 @@ def stop(pid: int, binary: str, timeout: float = 15.0) -> None:
         child.wait(timeout=30)  # reap now, so no zombie or Popen warning is left
 
 
+def stop_child(
+    proc: subprocess.Popen[bytes], sig: int = signal.SIGINT, timeout: float = 10
+) -> None:
+    """Stop a child this process started with SIG; SIGKILL if it is still up after TIMEOUT."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def log_tail(path: Path, lines: int) -> str:
+    """The last LINES lines of a process's log ("" while there is none)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -230,13 +254,8 @@ class ServiceProcess:
 
     def stop(self) -> None:
         """Stop the process we started (and only it), then close the log."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        if self.proc is not None:
+            stop_child(self.proc, signal.SIGINT)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -288,3 +307,12 @@ def run_console(
     return subprocess.run(
         [str(script), *args], env=clean, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def run_pipeline(
+    name: str, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The pipeline's ``promote``, ``verify`` or ``rollback`` command, run exactly as CI does."""
+    module = {"promote": "promote_cli", "verify": "verify_cli", "rollback": "rollback_cli"}[name]
+    argv = [sys.executable, "-m", f"delivery.{module}", *args]
+    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, timeout=300)

@@ -34,11 +34,12 @@ OUT=$ROOT/bin
 BINS=(argocd argocd-application-controller argocd-repo-server)
 CRDS=(application-crd.yaml appproject-crd.yaml applicationset-crd.yaml)
 NICE=${ARGOCD_BUILD_NICE:-19}
-START=$(date +%s)
+TAG=argocd-build
+GO_MIN=1.25.5
+# shellcheck source=../lib/gobuild.sh
+. "$HERE/../lib/gobuild.sh"
 
-log() { echo "[argocd-build +$(($(date +%s) - START))s] $*" >&2; }
-
-complete() {
+argocd_complete() {
   [ -f "$ROOT/.complete" ] || return 1
   local f
   for f in "${BINS[@]}"; do [ -x "$OUT/$f" ] || return 1; done
@@ -48,6 +49,9 @@ complete() {
 kustomize_complete() {
   [ -x "$OUT/kustomize" ] && [ "$(cat "$ROOT/.kustomize-complete" 2>/dev/null)" = "$KUSTOMIZE_VERSION" ]
 }
+
+# The whole build, for gobuild_begin: Argo CD and the pinned kustomize.
+complete() { argocd_complete && kustomize_complete; }
 
 # kustomize has no replace directives, so a plain `go install MODULE@VERSION`
 # builds it exactly as released (go.sum checked against GOSUMDB).
@@ -65,27 +69,10 @@ build_kustomize() {
   log "kustomize done ($(cat "$ROOT/help/kustomize-version.txt"))"
 }
 
-if complete && kustomize_complete; then
-  log "warm: $ROOT is complete (no-op)"
-  echo "$OUT"
-  exit 0
-fi
-
-command -v go >/dev/null || { echo "argocd-build: 'go' not found on PATH (need Go >= 1.25.5)" >&2; exit 3; }
-mkdir -p "$ROOT"
-# Concurrent callers (make + pytest fixture) must not build the same tree twice.
-exec 9>"$ROOT.lock"
-if ! flock -n 9; then
-  log "another build holds $ROOT.lock; waiting"
-  flock 9
-fi
-if complete && kustomize_complete; then log "built by a concurrent run"; echo "$OUT"; exit 0; fi
-# Local toolchain only (the proxy must not swap compilers). Proxy only by default:
-# a `direct` fallback would try git hosts this machine cannot reach.
-export GOPROXY=${GOPROXY:-https://proxy.golang.org} GOTOOLCHAIN=local CGO_ENABLED=0
-if complete; then
+gobuild_begin
+if argocd_complete; then  # only the kustomize pin changed: rebuild just kustomize
   build_kustomize
-  log "build complete in $(($(date +%s) - START))s"
+  log "build complete in $(($(date +%s) - GOBUILD_START))s"
   echo "$OUT"
   exit 0
 fi
@@ -94,16 +81,12 @@ fi
 # (k8s.io/* => v0.34.0, yaml, protobuf, ...) and go.sum apply exactly as upstream;
 # a missing go.sum line is an error rather than a silent re-resolution.
 export GOFLAGS="-mod=readonly -trimpath -buildvcs=false"
-log "building into $ROOT ($(go version))"
 rm -rf "$OUT" "$ROOT/crds" "$ROOT/help" "$ROOT/src"
 mkdir -p "$OUT" "$ROOT/crds" "$ROOT/help"
 { echo "go: $(go version)"; echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"; } >"$ROOT/build-info.txt"
 
-# Module dir in GOMODCACHE; run outside any module so only that zip is fetched.
 log "downloading $ARGOCD_MODULE@$ARGOCD_VERSION"
-json=$(cd "$ROOT" && go mod download -json "$ARGOCD_MODULE@$ARGOCD_VERSION")
-MODDIR=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-[ -d "$MODDIR" ] || { echo "argocd-build: no module dir for $ARGOCD_MODULE@$ARGOCD_VERSION:" >&2; echo "$json" >&2; exit 1; }
+MODDIR=$(gobuild_moddir "$ARGOCD_MODULE" "$ARGOCD_VERSION")
 echo "module: $ARGOCD_MODULE@$ARGOCD_VERSION ($MODDIR)" >>"$ROOT/build-info.txt"
 
 # `go install MODULE/cmd@VERSION` refuses a module with replace directives, and a
@@ -196,7 +179,5 @@ grep -q -- '--disable-tls' "$ROOT/help/argocd-repo-server.txt"
 rm -rf "$ROOT/src"
 cd "$ROOT"
 build_kustomize
-echo "total: $(($(date +%s) - START))s" >>"$ROOT/build-info.txt"
-date -u +%Y-%m-%dT%H:%M:%SZ >"$ROOT/.complete"
-log "build complete in $(($(date +%s) - START))s"
-echo "$OUT"
+echo "total: $(($(date +%s) - GOBUILD_START))s" >>"$ROOT/build-info.txt"
+gobuild_done

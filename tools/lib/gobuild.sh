@@ -1,7 +1,8 @@
 # Shared by the build scripts that compile pinned tools from the Go module proxy
 # (tools/cluster, tools/flux, tools/argocd). Sourced, not run. Each script sets
 # TAG (log prefix), ROOT (the version-keyed cache dir), OUT (its bin dir) and a
-# `complete` function that says whether ROOT already holds a whole build.
+# `complete` function that says whether ROOT already holds a whole build; GO_MIN
+# (the Go it needs, for the "go not found" message) defaults to 1.26.
 # shellcheck shell=bash
 
 GOBUILD_START=$(date +%s)
@@ -21,7 +22,7 @@ gobuild_begin() {
     echo "$OUT"
     exit 0
   fi
-  command -v go >/dev/null || { echo "$TAG: 'go' not found on PATH (need Go >= 1.26)" >&2; exit 3; }
+  command -v go >/dev/null || { echo "$TAG: 'go' not found on PATH (need Go >= ${GO_MIN:-1.26})" >&2; exit 3; }
   mkdir -p "$ROOT"
   exec 9>"$ROOT.lock"
   if ! flock -n 9; then

@@ -9,7 +9,8 @@ for the backend Service, and the board watching it all. ``make promote-good``,
 Modules: ``orchestrator`` (start and stop, in order), ``runtime`` (state dir,
 ``current.json``, the run lock), ``configrepo`` (seed, promote, revert), ``versions``
 (the backend "images"), ``board`` (the board process and what it shows) and
-``boardstart`` (its early start), ``serviceproxy``, ``podnetwork``, ``stale``
-(leftovers of a killed run), ``commands`` (the make targets), ``polling``, and
-``banner`` and ``console`` (what is printed).
+``boardstart`` (its early start), ``stale`` (leftovers of a killed run), ``commands``
+(the make targets), ``polling``, and ``banner`` and ``console`` (what is printed). The
+pod network, the pod runner and the kube-proxy stand-in are the drill's own, from
+``tests.support`` (``podnet``, ``podrunner``, ``roundrobin.ServiceProxy``).
 """

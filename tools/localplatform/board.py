@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import httpx
 
+from tests.support import processes
 from tests.support.board import kubeconfig_for_token
 from tests.support.controlplane import ControlPlane
 from tests.support.kube import Kube
@@ -85,20 +86,14 @@ class BoardProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, timeout: float = 10) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # exits 0 after a graceful shutdown
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        if self.proc is not None:  # SIGTERM: it exits 0 after a graceful shutdown
+            processes.stop_child(self.proc, signal.SIGTERM, timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
 
     def log_tail(self, lines: int = 20) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return processes.log_tail(self.log_path, lines)
 
 
 def read_status(board_url: str) -> Json:

@@ -9,14 +9,13 @@ pushed to the bare repository on disk, as CI pushes to the forge.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from delivery.git import run as git
 from delivery.overlay import read_digests
+from tests.support.gitserver import seed_clone
+from tests.support.processes import run_pipeline
 from tools.localplatform.versions import IMAGE, Version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,13 +28,6 @@ class PipelineError(RuntimeError):
     """A promote or rollback command refused; the message is its own."""
 
 
-def pipeline(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``promote``, ``rollback`` or ``verify`` exactly as CI does."""
-    module = {"promote": "promote_cli", "rollback": "rollback_cli", "verify": "verify_cli"}[name]
-    argv = [sys.executable, "-m", f"delivery.{module}", *args]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=300)
-
-
 @dataclass
 class ConfigRepo:
     remote: Path  # the bare repository the git server serves
@@ -44,14 +36,9 @@ class ConfigRepo:
     @classmethod
     def seed(cls, remote: Path, work: Path, first: Version) -> ConfigRepo:
         """Clone the (empty) bare REMOTE into WORK, commit k8s/, promote FIRST, push."""
-        subprocess.run(
-            ["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True
-        )
-        git(work, "config", "user.name", "local-pipeline")
-        git(work, "config", "user.email", "pipeline@gitops-platform.invalid")
-        shutil.copytree(REPO_ROOT / "k8s", work / "k8s")
-        git(work, "add", "k8s")
-        git(work, "commit", "-qm", "chore: seed the config repository from k8s/")
+        author = ("local-pipeline", "pipeline@gitops-platform.invalid")
+        message = "chore: seed the config repository from k8s/"
+        seed_clone(remote, work, REPO_ROOT / "k8s", author, message)
         repo = cls(remote, work)
         repo.promote(first)
         return repo
@@ -72,7 +59,7 @@ class ConfigRepo:
 
     def promote(self, version: Version) -> str:
         """The promotion commit (promote.yaml's step), pushed; returns its SHA."""
-        result = pipeline(
+        result = run_pipeline(
             "promote", "--repo", str(self.work), "--env", ENV,
             "--image", f"{IMAGE}={version.digest}", "--source-sha", version.sha,
         )  # fmt: skip
@@ -82,7 +69,7 @@ class ConfigRepo:
 
     def revert(self, promotion: str, reason: str) -> str:
         """The rollback commit for PROMOTION (the pipeline's revert step), pushed."""
-        result = pipeline(
+        result = run_pipeline(
             "rollback", "--repo", str(self.work), "--promotion", promotion, "--reason", reason
         )
         if result.returncode != 0:

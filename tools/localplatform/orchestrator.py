@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -27,12 +26,11 @@ from tests.support.flux import Flux
 from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
 from tests.support.podrunner import PodRunner
+from tests.support.roundrobin import ServiceProxy
 from tools.localplatform import banner, board, runtime, stale, versions
 from tools.localplatform.configrepo import ConfigRepo
 from tools.localplatform.console import Console
-from tools.localplatform.podnetwork import PlatformPodNetwork, free_ranges
 from tools.localplatform.polling import answers, rss, wait
-from tools.localplatform.serviceproxy import ServiceProxy
 
 NAMESPACE = "gitops-platform-dev"  # the dev overlay's own namespace (not retargeted)
 DEADLINE_S = 30  # progressDeadlineSeconds of dev's backend, so a bad version is judged soon
@@ -82,7 +80,7 @@ class Platform:
         if self.runner_problem:
             say.warn(banner.left_out(self.runner_problem))
         self._builds()
-        cidr, link = free_ranges() if not self.runner_problem else (DEFAULT_POD_CIDR, "")
+        cidr, link = podnet.free_ranges() if not self.runner_problem else (DEFAULT_POD_CIDR, "")
         if not self.runner_problem:
             self._pod_network(cidr, link)
         cp, repo = self._control_plane_and_repo(cidr)
@@ -135,7 +133,7 @@ class Platform:
 
     def _pod_network(self, cidr: str, link: str) -> None:
         with self.console.step(f"pod network: netns with {cidr} (pod IPs are real addresses)"):
-            net = PlatformPodNetwork(cidr=cidr, link=link)
+            net = podnet.PodNetwork(cidr=cidr, link=link)
             self.info.netns, self.info.host_if, self.info.pod_cidr = net.name, net.host_if, cidr
             self.info.save(self.root)
             self.on_down(f"removed the pod network {net.name}", net.down)
@@ -177,11 +175,10 @@ class Platform:
         return cp, repo
 
     def _pod_runner(self, cp: ControlPlane) -> None:
-        # The runner writes each pod's log with tempfile.mkstemp(): keep them in the run's
-        # state (removed at exit), not in /tmp. Process-wide, and only this process uses it.
-        tempfile.tempdir = str(self.state / "pods")
-        (self.state / "pods").mkdir()
-        runner = PodRunner(cp.api(), NAMESPACE, versions.catalog(), self.exec_prefix)
+        # Each pod's log goes with the run's state (removed at exit), not /tmp.
+        runner = PodRunner(
+            cp.api(), NAMESPACE, versions.catalog(), self.exec_prefix, log_dir=self.state / "pods"
+        )
         self.on_down("stopped the pod runner (each backend pod drained on SIGTERM)", runner.stop)
         runner.start()
         self.runner = runner

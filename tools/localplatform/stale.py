@@ -47,7 +47,8 @@ def _pod_network(info: dict[str, Any]) -> list[str]:
     for pid in found.stdout.split():  # backend processes of that run's pods
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid), signal.SIGKILL)
-    for argv in (["ip", "route", "del", str(cidr)], ["ip", "link", "del", str(host_if)],
+    for argv in (["ip", "route", "del", str(cidr), "dev", str(host_if)],
+                 ["ip", "link", "del", str(host_if)],
                  ["ip", "netns", "del", str(name)]):  # fmt: skip
         subprocess.run(argv, capture_output=True, check=False)
     return [f"pod network {name}"]

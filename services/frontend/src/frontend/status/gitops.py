@@ -137,6 +137,15 @@ class Verdict:
     message: str | None
 
 
+def _verdict_of(
+    cond: Obj, state: State, phrase: str, reason: str | None, message: str | None
+) -> Verdict:
+    """A verdict in COND's own reason and message, Ready's where it has none."""
+    return Verdict(
+        state, phrase, text(cond, "reason") or reason, text(cond, "message").strip() or message
+    )
+
+
 def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
     """What a Kustomization is doing, by its Ready, Stalled and Reconciling conditions."""
     ready = condition(kustomization, "Ready") or {}
@@ -147,12 +156,7 @@ def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
     if flag(kustomization, "spec", "suspend"):
         return Verdict("suspended", "reconciliation suspended", reason, message)
     if text(stalled, "status") == "True":
-        return Verdict(
-            "failed",
-            "reconciliation stalled",
-            text(stalled, "reason") or reason,
-            text(stalled, "message").strip() or message,
-        )
+        return _verdict_of(stalled, "failed", "reconciliation stalled", reason, message)
     if ready_status == "False":
         if reason == FLUX_CANCELED:
             return Verdict("reconciling", "reconciling (health check canceled)", reason, message)
@@ -160,12 +164,7 @@ def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
             "failed", FLUX_FAILURES.get(reason or "", "reconciliation failed"), reason, message
         )
     if text(reconciling, "status") == "True":
-        return Verdict(
-            "reconciling",
-            "reconciling",
-            text(reconciling, "reason") or reason,
-            text(reconciling, "message").strip() or message,
-        )
+        return _verdict_of(reconciling, "reconciling", "reconciling", reason, message)
     if ready_status == "True":
         observed = number(kustomization, "status", "observedGeneration")
         if number(kustomization, "metadata", "generation") > observed:
