@@ -158,24 +158,21 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def https_get(url_host: str, port: int, path: str, ctx: ssl.SSLContext) -> tuple[int, str]:
-    conn = http.client.HTTPSConnection(url_host, port, context=ctx, timeout=5)
+def _answer(conn: http.client.HTTPConnection, path: str) -> tuple[int, str]:
     try:
         conn.request("GET", path)
         resp = conn.getresponse()
         return resp.status, resp.read().decode(errors="replace")
     finally:
         conn.close()
+
+
+def https_get(url_host: str, port: int, path: str, ctx: ssl.SSLContext) -> tuple[int, str]:
+    return _answer(http.client.HTTPSConnection(url_host, port, context=ctx, timeout=5), path)
 
 
 def http_get(port: int, path: str) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode(errors="replace")
-    finally:
-        conn.close()
+    return _answer(http.client.HTTPConnection("127.0.0.1", port, timeout=5), path)
 
 
 def wait_until(
