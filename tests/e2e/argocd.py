@@ -27,7 +27,6 @@ How this differs from an upstream install, and why (each deviation is deliberate
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import secrets
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import binaries, bootstrap, processes
-from tests.support.kube import Kube
+from tests.support.kube import Kube, service_account_kubeconfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "argocd" / "build.sh"
@@ -253,20 +252,9 @@ class ArgoCD:
             "subjects": [{"kind": "ServiceAccount", "name": CONTROLLER_SA,
                           "namespace": self.namespace}],
         })  # fmt: skip
-        token = self.kube.run(
-            "create", "token", CONTROLLER_SA, "-n", self.namespace, "--duration=24h"
-        ).stdout.strip()
-        path = self.kubeconfig()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({
-            "apiVersion": "v1", "kind": "Config", "current-context": "argocd",
-            "clusters": [{"name": "local", "cluster": {
-                "server": self.server, "certificate-authority": str(self.ca_file)}}],
-            "users": [{"name": "argocd", "user": {"token": token}}],
-            "contexts": [{"name": "argocd", "context": {
-                "cluster": "local", "user": "argocd", "namespace": self.namespace}}],
-        }))  # fmt: skip
-        path.chmod(0o600)
+        service_account_kubeconfig(
+            self.kube, self.server, self.ca_file, CONTROLLER_SA, self.namespace, self.kubeconfig()
+        )
         self.timings["install_s"] = round(time.monotonic() - started, 2)
         return self
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from tests.support.controlplane import ControlPlane
+from tests.support.kube import token_kubeconfig
 from tests.support.processes import DEAD_BACKEND, ServiceProcess, frontend_process
 
 Json = dict[str, Any]
@@ -64,15 +65,7 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 60, every: fl
 
 def kubeconfig_for_token(cp: ControlPlane, token: str, path: Path) -> Path:
     """A kubeconfig that authenticates with a ServiceAccount token (not the admin cert)."""
-    doc = {
-        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
-        "clusters": [{"name": "c", "cluster": {"server": cp.server,
-                                               "certificate-authority": str(cp.pki.ca_crt)}}],
-        "users": [{"name": "sa", "user": {"token": token}}],
-        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
-    }  # fmt: skip
-    path.write_text(json.dumps(doc))
-    return path
+    return token_kubeconfig(cp.server, cp.pki.ca_crt, token, path)
 
 
 def audit_requests(cp: ControlPlane, pid: int, since: float) -> list[Json]:

@@ -24,7 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from tests.support import binaries, processes
-from tests.support.kube import Kube
+from tests.support.kube import Kube, service_account_kubeconfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "flux" / "build.sh"
@@ -127,22 +127,10 @@ class Flux:
             objects.append(_binding(f"{name}-reconciler", upstream["roleRef"]["name"], controller))
         self.kube.run("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
                                                            "items": objects}))  # fmt: skip
-        token = self.kube.run(
-            "create", "token", controller, "-n", NAMESPACE, "--duration=24h"
-        ).stdout.strip()
-        kubeconfig = self.state / "kubeconfig" / controller
-        kubeconfig.parent.mkdir(parents=True, exist_ok=True)
-        kubeconfig.write_text(
-            json.dumps({
-                "apiVersion": "v1", "kind": "Config", "current-context": controller,
-                "clusters": [{"name": "local", "cluster": {
-                    "server": self.server, "certificate-authority": str(self.ca_file)}}],
-                "users": [{"name": controller, "user": {"token": token}}],
-                "contexts": [{"name": controller, "context": {
-                    "cluster": "local", "user": controller, "namespace": NAMESPACE}}],
-            })
+        service_account_kubeconfig(
+            self.kube, self.server, self.ca_file, controller, NAMESPACE,
+            self.state / "kubeconfig" / controller,
         )  # fmt: skip
-        kubeconfig.chmod(0o600)
 
     def start(self, timeout: float = 60) -> Flux:
         started = time.monotonic()

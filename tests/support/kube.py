@@ -140,3 +140,36 @@ class Kube:
             f"--namespace={namespace}",
             f"--timeout={timeout}",
         ).stdout
+
+
+def token_kubeconfig(
+    server: str, ca_file: Path, token: str, path: Path, namespace: str | None = None
+) -> Path:
+    """A kubeconfig that authenticates with a bearer token, readable by its owner only.
+
+    Written to a temporary name, then renamed: a process waiting for it never reads half a file.
+    """
+    context = {"cluster": "local", "user": "token"}
+    if namespace:
+        context["namespace"] = namespace
+    doc = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "token",
+        "clusters": [{"name": "local",
+                      "cluster": {"server": server, "certificate-authority": str(ca_file)}}],
+        "users": [{"name": "token", "user": {"token": token}}],
+        "contexts": [{"name": "token", "context": context}],
+    }  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(doc))
+    partial.chmod(0o600)
+    partial.replace(path)
+    return path
+
+
+def service_account_kubeconfig(
+    kube: Kube, server: str, ca_file: Path, account: str, namespace: str, path: Path
+) -> Path:
+    """Mint a 24 h token for NAMESPACE/ACCOUNT (TokenRequest) and write its kubeconfig."""
+    token = kube.run("create", "token", account, "-n", namespace, "--duration=24h").stdout
+    return token_kubeconfig(server, ca_file, token.strip(), path, namespace)

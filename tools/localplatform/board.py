@@ -20,9 +20,8 @@ from typing import IO, Any
 import httpx
 
 from tests.support import processes
-from tests.support.board import kubeconfig_for_token
 from tests.support.controlplane import ControlPlane
-from tests.support.kube import Kube
+from tests.support.kube import Kube, service_account_kubeconfig
 
 Json = dict[str, Any]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,18 +29,11 @@ SERVICE_ACCOUNT = "frontend"
 
 
 def board_kubeconfig(kube: Kube, cp: ControlPlane, namespace: str, path: Path) -> Path:
-    """A kubeconfig for the frontend ServiceAccount of NAMESPACE (a 24 h bound token).
-
-    Written to a temporary name, then renamed: the waiting board never reads half a file.
-    """
-    token = kube.run(
-        "create", "token", SERVICE_ACCOUNT, "-n", namespace, "--duration=24h"
-    ).stdout.strip()
-    partial = path.with_suffix(".partial")
-    kubeconfig_for_token(cp, token, partial)
-    partial.chmod(0o600)
-    partial.replace(path)
-    return path
+    """A kubeconfig for the frontend ServiceAccount of NAMESPACE (a 24 h bound token),
+    written atomically: the waiting board never reads half a file."""
+    return service_account_kubeconfig(
+        kube, cp.server, cp.pki.ca_crt, SERVICE_ACCOUNT, namespace, path
+    )
 
 
 @dataclass
