@@ -36,7 +36,12 @@ def test_old_sha_switches_to_new_one(started: list[ServiceProcess]) -> None:
     old = start(started, SHA_A)
 
     def roll() -> None:
-        time.sleep(1.5)
+        # Roll only once verify has seen the old version answer (its access-log line),
+        # not after a fixed delay that a slow interpreter start-up can outlast.
+        deadline = time.monotonic() + 30
+        while "/meta" not in old.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
         old.stop()
         start(started, SHA_B, port=old.port)
 
