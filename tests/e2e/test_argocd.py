@@ -83,7 +83,10 @@ class Clock:
         REPORT.append(f"whole test: {time.monotonic() - self.started:.1f}s")
 
 
-@pytest.fixture(scope="session")
+# Module scope: only this module uses Argo CD, so its controller, repo-server and Redis
+# stop when the module ends instead of running (with cluster-admin) through every
+# later test of the session, the Flux drill included.
+@pytest.fixture(scope="module")
 def argocd(
     request: pytest.FixtureRequest,
     control_plane: ControlPlane,
