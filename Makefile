@@ -77,6 +77,7 @@ lock: $(UV) ## Re-resolve uv.lock after changing a pyproject.toml
 -include services/frontend/frontend.mk
 
 .PHONY: bench-backend
-bench-backend: venv ## Benchmark backend start-up, RSS and loopback req/s (needs wrk)
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(UV) run --frozen python bench/backend.py --seconds 5
+bench-backend: venv ## Benchmark the backend beside podinfo (builds podinfo; installs Debian's wrk)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	bash tools/podinfo/build.sh >/dev/null
+	$(UV) run --frozen python bench/backend.py

@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from backend import metrics
-from backend.middleware import BodyLimit, FaultInjection, RequestContext
+from backend.answers import Answers
+from backend.middleware import BodyLimit, FaultInjection
 from backend.readiness_checks import run_checks
 from backend.routes import faults, health, meta
 from backend.runtime import Runtime
 from backend.settings import Settings
-from servicekit.access import AccessLog
 from servicekit.app import service_app
+from servicekit.edge import Edge
 
 log = logging.getLogger("backend")
 
@@ -29,7 +30,7 @@ async def _start_up(settings: Settings, runtime: Runtime) -> None:
     log.info("start-up complete", extra={"uptime_s": round(runtime.lifecycle.uptime_seconds(), 3)})
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Edge:
     """Build the backend app from settings.
 
     ``runtime`` is injectable so the server keeps a handle to start the drain; the app
@@ -68,17 +69,23 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app = service_app("backend", settings, lifespan)
     app.state.runtime = runtime
+    answers = Answers(settings, runtime)
+    app.state.answers = answers
     app.include_router(health.router)
     app.include_router(meta.router)
     if settings.faults_enabled and settings.faults_token is not None:
         app.include_router(faults.router)
-    # Middleware added last runs outermost. Faults sit inside the metrics
-    # middleware so injected errors show up in the RED metrics; the request
-    # context wraps everything, so even a 413 carries X-Build-SHA, and the access log
-    # wraps that, so every answer is logged with its request id.
+    http_metrics = metrics.install(app, settings, runtime)
+    # Middleware added last runs outermost. The edge wraps everything, so even a 413
+    # or an injected 500 carries X-Build-SHA and a request id and is counted and
+    # logged; it answers the probes and /meta itself (see backend.answers).
     app.add_middleware(FaultInjection, runtime=runtime)
-    metrics.install(app, settings, runtime)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestContext, runtime=runtime, build_sha=settings.git_sha)
-    app.add_middleware(AccessLog, logger="backend.access")
-    return app
+    return Edge(
+        app,
+        logger="backend.access",
+        metrics=http_metrics,
+        headers=[(b"x-build-sha", (settings.git_sha or "unknown").encode())],
+        closing=lambda: runtime.lifecycle.draining,
+        answers=answers.fast(),
+    )

@@ -8,22 +8,28 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from backend import readiness
-from backend.readiness import Verdict
+from backend.answers import Answers
 from backend.runtime import Faults, Runtime
 from backend.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are coroutines: FastAPI runs plain functions in a thread pool, a
+# thread hop per dependency per request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_answers(request: Request) -> Answers:
+    answers: Answers = request.app.state.answers
+    return answers
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -33,22 +39,18 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 """The process's runtime state: lifecycle, fault drills, dependency results."""
 
 
-def get_faults(runtime: RuntimeDep) -> Faults:
+async def get_faults(runtime: RuntimeDep) -> Faults:
     return runtime.faults
 
 
-def get_verdict(runtime: RuntimeDep) -> Verdict:
-    return readiness.current(runtime)
-
+AnswersDep = Annotated[Answers, Depends(get_answers)]
+"""The probes' and /meta's precomputed answers."""
 
 FaultsDep = Annotated[Faults, Depends(get_faults)]
 """The fault drills an operator has switched on."""
 
-VerdictDep = Annotated[Verdict, Depends(get_verdict)]
-"""The readiness verdict at the time of the request."""
 
-
-def require_faults_token(
+async def require_faults_token(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

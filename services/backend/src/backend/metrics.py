@@ -8,11 +8,11 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from backend import readiness
 from backend.runtime import Runtime
 from backend.settings import Settings
+from servicekit.http_metrics import HttpMetrics
 
 
 class _RuntimeCollector(Collector):
@@ -42,16 +42,10 @@ class _RuntimeCollector(Collector):
         yield draining
 
 
-def install(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
-    """Instrument every route and serve ``/metrics`` from an app-local registry."""
+def install(app: FastAPI, settings: Settings, runtime: Runtime) -> HttpMetrics:
+    """Serve ``/metrics`` from an app-local registry; the edge records into what this returns."""
     registry = CollectorRegistry()
     registry.register(_RuntimeCollector(settings, runtime))
-    instrumentator = Instrumentator(
-        should_group_status_codes=False,
-        should_group_untemplated=True,  # unknown paths share the "none" label: bounded cardinality
-        excluded_handlers=["/metrics"],
-        registry=registry,
-    )
-    instrumentator.instrument(app).expose(
-        app, endpoint="/metrics", include_in_schema=True, tags=["metrics"]
-    )
+    http_metrics = HttpMetrics(registry, excluded=["/metrics"])
+    app.include_router(http_metrics.router())
+    return http_metrics

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request context, body limit, and fault injection."""
+"""Pure ASGI middleware: body limit and fault injection (the request id, headers, metrics
+and access log are servicekit.edge's)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ import asyncio
 import contextlib
 import json
 import random
-import re
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.runtime import Runtime
+from backend.runtime import Faults, Runtime
 from servicekit.errors import error_payload
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 # Probes, metrics and the drills themselves must stay truthful while a drill runs.
 FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults")
 
@@ -34,37 +32,6 @@ async def _send_error(send: Send, scope: Scope, status: int, message: str) -> No
         }
     )
     await send({"type": "http.response.body", "body": raw})
-
-
-class RequestContext:
-    """Request id (kept in the scope for the access log), ``X-Build-SHA``, and
-    ``Connection: close`` while draining."""
-
-    def __init__(self, app: ASGIApp, runtime: Runtime, build_sha: str | None) -> None:
-        self.app = app
-        self.runtime = runtime
-        self.sha_header = (build_sha or "unknown").encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-build-sha", self.sha_header))
-                headers.append((b"x-request-id", request_id.encode()))
-                if self.runtime.lifecycle.draining:
-                    # Keep-alive clients reconnect, and land on a pod that is not leaving.
-                    headers.append((b"connection", b"close"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 class _BodyTooLargeError(Exception):
@@ -115,6 +82,13 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
 
 
+async def drill(faults: Faults, rng: random.Random) -> bool:
+    """Wait the drilled latency; True when the drill says this request fails."""
+    if faults.latency_ms:
+        await asyncio.sleep(faults.latency_ms / 1000)
+    return bool(faults.error_rate) and rng.random() < faults.error_rate
+
+
 class FaultInjection:
     """Added latency and injected 500s on application routes only, never on probes."""
 
@@ -128,10 +102,7 @@ class FaultInjection:
         if scope["type"] != "http" or path.startswith(FAULT_EXEMPT):
             await self.app(scope, receive, send)
             return
-        faults = self.runtime.faults
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        if faults.error_rate and self.rng.random() < faults.error_rate:
+        if await drill(self.runtime.faults, self.rng):
             await _send_error(send, scope, 500, "injected by fault drill")
             return
         await self.app(scope, receive, send)

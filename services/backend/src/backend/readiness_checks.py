@@ -10,16 +10,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from backend.runtime import DependencyResult
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("backend.readiness_checks")
 
 
 async def check_once(client: httpx.AsyncClient, url: str) -> DependencyResult:
     """GET the URL; any 2xx passes, anything else fails with a readable reason."""
+    import httpx  # noqa: PLC0415 - imported lazily, see run_checks
+
     started = time.monotonic()
     try:
         response = await client.get(url)
@@ -45,6 +49,10 @@ async def run_checks(
 
     ``transport`` is httpx's own seam, for tests; ``None`` is the real network.
     """
+    # Imported here, not at the top: most backends check no dependency, and httpx is a
+    # tenth of the start-up's imports.
+    import httpx  # noqa: PLC0415
+
     async with httpx.AsyncClient(
         timeout=request_timeout, follow_redirects=False, transport=transport
     ) as client:

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from starlette.types import Scope
 
 from frontend import metrics
 from frontend.assets import Assets
 from frontend.board import Board, build_board
 from frontend.board_memo import BoardMemo
 from frontend.change_feed import ChangeFeed
-from frontend.middleware import SecurityHeaders
+from frontend.middleware import SECURITY_HEADERS
 from frontend.probes import BackendProbes
 from frontend.rendering import environment
 from frontend.routes import api, feed, health, pages, static
@@ -24,13 +25,13 @@ from frontend.settings import Settings
 from frontend.snapshot import ObjectSource
 from frontend.targets import Target, backend_pod_targets
 from frontend.watch_cache import WatchCache
-from servicekit.access import AccessLog
 from servicekit.app import service_app
+from servicekit.edge import Edge
 
 log = logging.getLogger("frontend")
 
 
-def create_app(settings: Settings, objects: ObjectSource | None = None) -> FastAPI:
+def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
     """Build the frontend from settings; ``objects`` is injectable (tests pass fixed objects)."""
     change_feed = ChangeFeed(settings.batch_interval_ms / 1000, settings.refresh_seconds)
     source: ObjectSource = objects or WatchCache(settings, change_feed.mark)
@@ -79,7 +80,15 @@ def create_app(settings: Settings, objects: ObjectSource | None = None) -> FastA
     app.state.runtime = runtime
     for router in (pages.router, feed.router, api.router, health.router, static.router):
         app.include_router(router)
-    metrics.install(app, runtime)
-    app.add_middleware(AccessLog, logger="frontend.access")
-    app.add_middleware(SecurityHeaders)
-    return app
+    http_metrics = metrics.install(app, runtime)
+
+    async def liveness(_: Scope) -> tuple[int, bytes]:
+        return health.LIVENESS
+
+    return Edge(
+        app,
+        logger="frontend.access",
+        metrics=http_metrics,
+        headers=SECURITY_HEADERS,
+        answers={"/healthz": liveness},
+    )

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from frontend.runtime import Runtime
+from servicekit.http_metrics import HttpMetrics
 
 
 class _RuntimeCollector(Collector):
@@ -65,16 +65,11 @@ class _RuntimeCollector(Collector):
         yield up
 
 
-def install(app: FastAPI, runtime: Runtime) -> None:
-    """Instrument every route and serve ``/metrics`` from an app-local registry."""
+def install(app: FastAPI, runtime: Runtime) -> HttpMetrics:
+    """Serve ``/metrics`` from an app-local registry; the edge records into what this returns."""
     registry = CollectorRegistry()
     registry.register(_RuntimeCollector(runtime))
-    instrumentator = Instrumentator(
-        should_group_status_codes=False,
-        should_group_untemplated=True,
-        excluded_handlers=["/metrics", "/events"],  # SSE streams would swamp the latency histogram
-        registry=registry,
-    )
-    instrumentator.instrument(app).expose(
-        app, endpoint="/metrics", include_in_schema=True, tags=["metrics"]
-    )
+    # SSE streams would swamp the latency histogram.
+    http_metrics = HttpMetrics(registry, excluded=["/metrics", "/events"])
+    app.include_router(http_metrics.router())
+    return http_metrics

@@ -22,6 +22,11 @@ def server_config(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Config:
         server_header=False,
         # A lifespan that fails must stop the process, not be skipped silently.
         lifespan="on",
+        # The C parser (llhttp) and libuv's loop: several times the requests per core of
+        # h11 and asyncio's own loop (bench/backend.md), and llhttp rejects ambiguous
+        # framing such as Content-Length with Transfer-Encoding.
+        http="httptools",
+        loop="uvloop",
         # Typed int, but uvicorn only hands it to asyncio.wait_for, which takes a float:
         # truncating would turn 0.5 s into no grace at all.
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]

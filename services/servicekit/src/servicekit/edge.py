@@ -1,0 +1,124 @@
+"""The one pure-ASGI layer in front of each service.
+
+Every request passes it once: it assigns the request id, adds the service's fixed
+response headers (and ``Connection: close`` while the process drains), records the
+RED metrics and writes the access log, timing the request once for both. A service
+may also hand it precomputed answers for its hottest routes (probes, build
+metadata): a GET or HEAD without a body to one of those paths is answered here,
+without entering the framework, because a probe is hit by every kubelet, load
+balancer and smoke test and should cost as little as the language allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from fastapi import FastAPI
+from starlette.datastructures import State
+from starlette.types import Message, Receive, Scope, Send
+
+from servicekit.http_metrics import HttpMetrics
+
+Header = tuple[bytes, bytes]
+Answer = Callable[[Scope], Awaitable[tuple[int, bytes]]]
+"""A precomputed JSON answer: ``(status, body)``, given the request's scope."""
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+_CLOSE: Header = (b"connection", b"close")
+_ANSWER_HEADERS: tuple[Header, ...] = (
+    (b"content-type", b"application/json"),
+    (b"cache-control", b"no-store"),
+)
+
+
+class Edge:
+    """Request id, fixed headers, metrics and access log around ``app``.
+
+    ``headers`` go on every response; ``closing`` says whether to add
+    ``Connection: close`` (asked when the response starts, so a request in flight
+    at SIGTERM is answered with it too); ``answers`` maps exact paths to
+    precomputed answers. ``state`` is the wrapped app's, for tests and servers.
+    """
+
+    def __init__(
+        self,
+        app: FastAPI,
+        *,
+        logger: str,
+        metrics: HttpMetrics,
+        headers: Sequence[Header] = (),
+        closing: Callable[[], bool] | None = None,
+        answers: Mapping[str, Answer] | None = None,
+    ) -> None:
+        self.app = app
+        self.log = logging.getLogger(logger)
+        self.metrics = metrics
+        self.headers = tuple(headers)
+        self.closing = closing
+        self.answers = dict(answers or {})
+
+    @property
+    def state(self) -> State:
+        return self.app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = b""
+        has_body = False
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value if _REQUEST_ID.fullmatch(value) else b""
+            elif name in (b"content-length", b"transfer-encoding"):
+                has_body = True
+        rid = request_id.decode("ascii") if request_id else os.urandom(16).hex()
+        scope.setdefault("state", {})["request_id"] = rid
+        extra = (*self.headers, (b"x-request-id", rid.encode("ascii")))
+        method: str = scope["method"]
+        answer = None if has_body else self.answers.get(scope["path"])
+        if answer is not None and method in ("GET", "HEAD"):
+            status, body = await answer(scope)
+            headers = [*_ANSWER_HEADERS, (b"content-length", b"%d" % len(body)), *extra]
+            if self.closing is not None and self.closing():
+                headers.append(_CLOSE)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+            self._record(scope["path"], method, status, started, rid)
+            return
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", ()), *extra]
+                if self.closing is not None and self.closing():
+                    # Keep-alive clients reconnect, and land on a pod that is not leaving.
+                    headers.append(_CLOSE)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            self._record(route or "none", method, status, started, rid)
+
+    def _record(self, route: str, method: str, status: int, started: float, rid: str) -> None:
+        seconds = time.perf_counter() - started
+        self.metrics.observe(route, method, status, seconds)
+        if self.log.isEnabledFor(logging.INFO):
+            fields = {
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "request_id": rid,
+            }
+            self.log.info("request", extra=fields)
