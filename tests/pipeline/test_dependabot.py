@@ -25,6 +25,7 @@ BUILD_PINS = {
     "github.com/fluxcd/kustomize-controller": ("tools/k8s/versions.env", "FLUX_KUSTOMIZE_VERSION"),
     "github.com/fluxcd/source-controller": ("tools/k8s/versions.env", "FLUX_SOURCE_VERSION"),
     "github.com/rhysd/actionlint": ("tools/pipeline/versions.env", "ACTIONLINT_VERSION"),
+    "github.com/stefanprodan/podinfo": ("tools/podinfo/versions.env", "PODINFO_VERSION"),
     "go.etcd.io/etcd/server/v3": ("tools/cluster/versions.env", "ETCD_VERSION"),
     "k8s.io/kubernetes": ("tools/cluster/versions.env", "K8S_VERSION"),
     "sigs.k8s.io/kwok": ("tools/cluster/versions.env", "KWOK_VERSION"),

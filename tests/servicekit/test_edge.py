@@ -12,6 +12,7 @@ from starlette.types import Scope
 
 from servicekit.edge import Edge
 from servicekit.http_metrics import HttpMetrics
+from servicekit.metrics_route import metrics_router
 
 FAST_BODY = b'{"status":"ok"}'
 
@@ -31,9 +32,10 @@ def _edge(closing: bool = False) -> Edge:
         return 200, FAST_BODY
 
     metrics = HttpMetrics(CollectorRegistry())
-    app.include_router(metrics.router())
+    app.include_router(metrics_router(metrics))
     return Edge(
         app,
+        state=app.state,
         logger="test.access",
         metrics=metrics,
         headers=[(b"x-service", b"test")],

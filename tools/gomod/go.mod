@@ -11,6 +11,7 @@ require (
 	github.com/fluxcd/kustomize-controller v1.9.6
 	github.com/fluxcd/source-controller v1.9.6
 	github.com/rhysd/actionlint v1.7.12
+	github.com/stefanprodan/podinfo v1.8.1-0.20250910200901-e86405a8674e
 	go.etcd.io/etcd/server/v3 v3.6.14
 	k8s.io/kubernetes v1.36.3
 	sigs.k8s.io/kwok v0.8.0

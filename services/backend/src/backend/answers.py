@@ -21,7 +21,7 @@ from backend.readiness import Verdict
 from backend.runtime import Runtime
 from backend.settings import Settings
 from servicekit.edge import Answer
-from servicekit.errors import error_payload
+from servicekit.error_body import error_payload
 
 Reply = tuple[int, bytes]
 

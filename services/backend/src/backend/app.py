@@ -1,4 +1,10 @@
-"""Application factory. Nothing here runs at import time."""
+"""Application factory. Nothing here runs at import time.
+
+The app is the edge (request id, headers, metrics, access log, and the probes, /meta
+and /metrics answered from precomputed bytes) in front of the FastAPI app, which is
+imported and built only when a request first needs it (backend.framework). Nothing
+imported here imports FastAPI: tests/backend/test_app.py checks it.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from starlette.datastructures import State
+from starlette.types import ASGIApp
 
 from backend import metrics
 from backend.answers import Answers
-from backend.middleware import BodyLimit, FaultInjection
 from backend.readiness_checks import run_checks
-from backend.routes import faults, health, meta
 from backend.runtime import Runtime
 from backend.settings import Settings
-from servicekit.app import service_app
+from servicekit.deferred import Deferred
 from servicekit.edge import Edge
 
 log = logging.getLogger("backend")
@@ -39,8 +44,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Edge:
     runtime = runtime or Runtime()
     runtime.readiness_urls = tuple(str(url) for url in settings.readiness_urls)
 
+    answers = Answers(settings, runtime)
+    http_metrics = metrics.http_metrics(settings, runtime)
+    state = State({"settings": settings, "runtime": runtime, "answers": answers})
+
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan() -> AsyncIterator[None]:
         # Start-up work runs beside the server, so /healthz answers and /readyz
         # says 503 "start-up in progress" instead of the port being closed.
         tasks: list[asyncio.Task[None]] = []
@@ -67,22 +76,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Edge:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = service_app("backend", settings, lifespan)
-    app.state.runtime = runtime
-    answers = Answers(settings, runtime)
-    app.state.answers = answers
-    app.include_router(health.router)
-    app.include_router(meta.router)
-    if settings.faults_enabled and settings.faults_token is not None:
-        app.include_router(faults.router)
-    http_metrics = metrics.install(app, settings, runtime)
-    # Middleware added last runs outermost. The edge wraps everything, so even a 413
-    # or an injected 500 carries X-Build-SHA and a request id and is counted and
-    # logged; it answers the probes and /meta itself (see backend.answers).
-    app.add_middleware(FaultInjection, runtime=runtime)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    def build() -> ASGIApp:
+        from backend.framework import framework  # noqa: PLC0415 - deferred, see the docstring
+
+        return framework(settings, runtime, state, http_metrics)
+
     return Edge(
-        app,
+        Deferred(build, lifespan),
+        state=state,
         logger="backend.access",
         metrics=http_metrics,
         headers=[(b"x-build-sha", (settings.git_sha or "unknown").encode())],

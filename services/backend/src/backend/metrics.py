@@ -1,10 +1,11 @@
-"""Prometheus exposition: RED metrics by route template, build info and readiness."""
+"""Prometheus metrics: RED metrics by route template, build info and readiness.
+
+servicekit.edge serves the exposition; the framework documents it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -42,10 +43,8 @@ class _RuntimeCollector(Collector):
         yield draining
 
 
-def install(app: FastAPI, settings: Settings, runtime: Runtime) -> HttpMetrics:
-    """Serve ``/metrics`` from an app-local registry; the edge records into what this returns."""
+def http_metrics(settings: Settings, runtime: Runtime) -> HttpMetrics:
+    """The RED metrics and the runtime's gauges, in a registry of this app's own."""
     registry = CollectorRegistry()
     registry.register(_RuntimeCollector(settings, runtime))
-    http_metrics = HttpMetrics(registry, excluded=["/metrics"])
-    app.include_router(http_metrics.router())
-    return http_metrics
+    return HttpMetrics(registry, excluded=["/metrics"])

@@ -11,7 +11,7 @@ import random
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.runtime import Faults, Runtime
-from servicekit.errors import error_payload
+from servicekit.error_body import error_payload
 
 # Probes, metrics and the drills themselves must stay truthful while a drill runs.
 FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults")

@@ -87,6 +87,7 @@ def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
 
     return Edge(
         app,
+        state=app.state,
         logger="frontend.access",
         metrics=http_metrics,
         headers=SECURITY_HEADERS,

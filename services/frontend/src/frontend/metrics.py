@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 
 from frontend.runtime import Runtime
 from servicekit.http_metrics import HttpMetrics
+from servicekit.metrics_route import metrics_router
 
 
 class _RuntimeCollector(Collector):
@@ -71,5 +72,5 @@ def install(app: FastAPI, runtime: Runtime) -> HttpMetrics:
     registry.register(_RuntimeCollector(runtime))
     # SSE streams would swamp the latency histogram.
     http_metrics = HttpMetrics(registry, excluded=["/metrics", "/events"])
-    app.include_router(http_metrics.router())
+    app.include_router(metrics_router(http_metrics))
     return http_metrics

@@ -17,11 +17,14 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 UNKNOWN_VERSION = "0.0.0+unknown"
 
 
-def service_app(service: str, settings: ServiceSettings, lifespan: Lifespan) -> FastAPI:
+def service_app(
+    service: str, settings: ServiceSettings, lifespan: Lifespan | None = None
+) -> FastAPI:
     """A FastAPI app with the project's error bodies, Swagger UI at /docs and no ReDoc.
 
     The OpenAPI title is ``service`` and its summary the service package's own
     description, the one ``--help`` prints. ``app.state.settings`` holds ``settings``.
+    ``lifespan`` is None when something else runs it (servicekit.deferred.Deferred).
     """
     app = FastAPI(
         title=service,

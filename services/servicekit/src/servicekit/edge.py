@@ -4,9 +4,10 @@ Every request passes it once: it assigns the request id, adds the service's fixe
 response headers (and ``Connection: close`` while the process drains), records the
 RED metrics and writes the access log, timing the request once for both. A service
 may also hand it precomputed answers for its hottest routes (probes, build
-metadata): a GET or HEAD without a body to one of those paths is answered here,
-without entering the framework, because a probe is hit by every kubelet, load
-balancer and smoke test and should cost as little as the language allows.
+metadata), and it serves the metrics exposition itself: a GET or HEAD without a
+body to one of those paths is answered here, without entering the framework,
+because a probe is hit by every kubelet, load balancer and smoke test and should
+cost as little as the language allows.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from fastapi import FastAPI
 from starlette.datastructures import State
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.http_metrics import HttpMetrics
 
@@ -29,10 +29,8 @@ Answer = Callable[[Scope], Awaitable[tuple[int, bytes]]]
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 _CLOSE: Header = (b"connection", b"close")
-_ANSWER_HEADERS: tuple[Header, ...] = (
-    (b"content-type", b"application/json"),
-    (b"cache-control", b"no-store"),
-)
+_JSON = b"application/json"
+_NO_STORE: Header = (b"cache-control", b"no-store")
 
 
 class Edge:
@@ -41,13 +39,15 @@ class Edge:
     ``headers`` go on every response; ``closing`` says whether to add
     ``Connection: close`` (asked when the response starts, so a request in flight
     at SIGTERM is answered with it too); ``answers`` maps exact paths to
-    precomputed answers. ``state`` is the wrapped app's, for tests and servers.
+    precomputed JSON answers; ``metrics.path`` is answered with the exposition.
+    ``state`` is the one the framework's requests see as ``request.app.state``.
     """
 
     def __init__(
         self,
-        app: FastAPI,
+        app: ASGIApp,
         *,
+        state: State,
         logger: str,
         metrics: HttpMetrics,
         headers: Sequence[Header] = (),
@@ -55,15 +55,18 @@ class Edge:
         answers: Mapping[str, Answer] | None = None,
     ) -> None:
         self.app = app
+        self.state = state
         self.log = logging.getLogger(logger)
         self.metrics = metrics
         self.headers = tuple(headers)
         self.closing = closing
-        self.answers = dict(answers or {})
+        self.answers: dict[str, tuple[Answer, bytes]] = {
+            path: (answer, _JSON) for path, answer in (answers or {}).items()
+        }
+        self.answers[metrics.path] = (self._exposition, metrics.content_type)
 
-    @property
-    def state(self) -> State:
-        return self.app.state
+    async def _exposition(self, _: Scope) -> tuple[int, bytes]:
+        return 200, self.metrics.exposition()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,10 +84,16 @@ class Edge:
         scope.setdefault("state", {})["request_id"] = rid
         extra = (*self.headers, (b"x-request-id", rid.encode("ascii")))
         method: str = scope["method"]
-        answer = None if has_body else self.answers.get(scope["path"])
-        if answer is not None and method in ("GET", "HEAD"):
+        found = None if has_body else self.answers.get(scope["path"])
+        if found is not None and method in ("GET", "HEAD"):
+            answer, content_type = found
             status, body = await answer(scope)
-            headers = [*_ANSWER_HEADERS, (b"content-length", b"%d" % len(body)), *extra]
+            headers = [
+                (b"content-type", content_type),
+                _NO_STORE,
+                (b"content-length", b"%d" % len(body)),
+                *extra,
+            ]
             if self.closing is not None and self.closing():
                 headers.append(_CLOSE)
             await send({"type": "http.response.start", "status": status, "headers": headers})

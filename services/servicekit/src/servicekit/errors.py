@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-_REASONS = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_request",
-    500: "internal_error",
-    503: "unavailable",
-}
+from servicekit.error_body import error_payload
 
-
-def error_payload(
-    status: int, message: str, request_id: str | None = None, **extra: Any
-) -> dict[str, Any]:
-    """The error body; ``request_id`` appears when the service tracks one."""
-    body: dict[str, Any] = {
-        "status": status,
-        "code": _REASONS.get(status, "error"),
-        "message": message,
-    }
-    if request_id is not None:
-        body["request_id"] = request_id
-    body.update(extra)
-    return {"error": body}
+__all__ = ["error_payload", "install", "request_id"]
 
 
 def request_id(request: Request) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
@@ -21,8 +20,11 @@ class HttpMetrics:
 
     ``handler`` is the route template ("none" when no route matched), so raw paths
     never become labels. Handlers in ``excluded`` are not recorded (``/metrics``
-    itself, streams that never end).
+    itself, streams that never end). The exposition is served at ``path``.
     """
+
+    path = "/metrics"
+    content_type = CONTENT_TYPE_LATEST.encode()
 
     def __init__(
         self, registry: CollectorRegistry, excluded: Iterable[str] = ("/metrics",)
@@ -62,17 +64,6 @@ class HttpMetrics:
         children[0].inc()
         children[1].observe(seconds)
 
-    def router(self) -> APIRouter:
-        """``GET /metrics``: the registry in Prometheus' text format."""
-        router = APIRouter(tags=["metrics"])
-
-        @router.get(
-            "/metrics",
-            response_class=Response,
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Metrics."}},
-        )
-        async def read_metrics() -> Response:
-            """Prometheus exposition of this process's metrics."""
-            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
-
-        return router
+    def exposition(self) -> bytes:
+        """The registry in Prometheus' text format."""
+        return generate_latest(self.registry)

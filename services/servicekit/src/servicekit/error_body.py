@@ -1,0 +1,37 @@
+"""The error body every service answers non-2xx with: ``{"error": {...}}``.
+
+Kept apart from servicekit.errors, which installs it into FastAPI, so the answers
+given at the edge can use it without importing the framework.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_REASONS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_payload(
+    status: int, message: str, request_id: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The error body; ``request_id`` appears when the service tracks one."""
+    body: dict[str, Any] = {
+        "status": status,
+        "code": _REASONS.get(status, "error"),
+        "message": message,
+    }
+    if request_id is not None:
+        body["request_id"] = request_id
+    body.update(extra)
+    return {"error": body}
