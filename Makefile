@@ -81,3 +81,7 @@ bench-backend: venv ## Benchmark the backend beside podinfo (builds podinfo; ins
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 	bash tools/podinfo/build.sh >/dev/null
 	$(UV) run --frozen python bench/backend.py
+
+.PHONY: bench-delivery
+bench-delivery: venv ## Time delivery-metrics on a synthetic history of 10,000 promotions
+	$(UV) run --frozen python bench/delivery_metrics.py

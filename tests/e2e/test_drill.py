@@ -15,7 +15,9 @@ by kustomize-controller. Reconciles are requested the way ``flux reconcile`` doe
    it -> revert -> recovered;
 4. drift: manual edits are undone by the next reconcile; a file deleted from git is
    pruned from the cluster;
-5. staging follows dev through dependsOn, never ahead of a failing dev (checked in 1-4).
+5. staging follows dev through dependsOn, never ahead of a failing dev (checked in 1-4);
+6. every verification was recorded as a git note on its promotion (what verify.yaml
+   does): the four keys computed from a fresh clone match what the drill did.
 
 Every wait is a bounded poll on real objects; nothing sleeps to assert.
 """
@@ -26,6 +28,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +101,18 @@ class Drill:
     runner: PodRunner
     clock: Clock
     board: ServiceProcess | None = None
+    failed_at: datetime | None = None
+    restored_at: datetime | None = None
+
+    def record(self, promotion: str, verdict: str) -> datetime:
+        """verify.yaml's record of an outcome: a git note on the promotion, pushed."""
+        at = datetime.now(UTC).replace(microsecond=0)
+        result = run_pipeline("delivery-record", "--repo", str(self.repo.work),
+                              "--promotion", promotion, "--verdict", verdict,
+                              "--at", at.isoformat().replace("+00:00", "Z"))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        git(self.repo.work, "push", "-q", "origin", "refs/notes/deployments")
+        return at
 
     def namespace(self, env: str) -> str:
         return self.dev if env == "dev" else self.staging
@@ -225,6 +240,7 @@ def step_promote_good(d: Drill) -> str:
     verified = d.verify("B", 30, with_board=True)
     assert verified.returncode == 0, verified.stderr
     assert "board: Healthy" in verified.stderr
+    d.record(commit, "verified")
     d.clock.step("1. verify exit 0, board Healthy with the Kustomization Ready at the commit")
     follow(d, commit, "B's promotion")
     return commit
@@ -266,6 +282,7 @@ def step_promote_bad(d: Drill, good: str) -> str:
     wait_for("C's pods created", lambda: DIGEST["C"] in image(d.deployment()), timeout=30)
     d.clock.step("2. promote C: Flux applied it and is health-checking the rollout")
     code = stuck(d, good, promotion)
+    d.failed_at = d.record(promotion, "failed")
     d.clock.step("2. verify exit 1 (only B answers), board Progressing, staging held back")
     cancels = health_check_cancels(d)
     revert = rollback(d, promotion, code)
@@ -279,6 +296,9 @@ def step_promote_bad(d: Drill, good: str) -> str:
     assert all(DIGEST["B"] in i for i in recovered["deployment"]["images"])
     again = d.verify("B", 30, with_board=True)
     assert again.returncode == 0, again.stderr
+    # What verify.yaml does after a revert: the version answering again is recorded
+    # verified on its own promotion, which is the restore.
+    d.restored_at = d.record(good, "verified")
     d.clock.step("2. verify exit 0 at B, board Healthy")
     follow(d, revert, "the revert (never to C)")
     return revert
@@ -439,6 +459,27 @@ def step_drift_and_prune(d: Drill) -> None:
     assert not pdb_exists(d, "staging")
 
 
+def step_delivery_metrics(d: Drill) -> None:
+    """6. The four keys, computed from a fresh clone of the forge: git is the record."""
+    clone = d.repo.work.parent / "metrics-clone"
+    git(d.repo.work.parent, "clone", "-q", str(d.repo.remote), str(clone))
+    git(clone, "fetch", "-q", "origin", "refs/notes/deployments:refs/notes/deployments")
+    result = run_pipeline("delivery-metrics", "--repo", str(clone), "--since", "1d",
+                          "--env", "dev", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (dev,) = json.loads(result.stdout)["environments"]
+    assert d.failed_at is not None
+    assert d.restored_at is not None
+    measured = (d.restored_at - d.failed_at).total_seconds()
+    # A, B and C promoted; A and B verified, C failed and was reverted.
+    assert (dev["deployments"], dev["outcomes"], dev["failures"]) == (2, 3, 1)
+    assert dev["change_failure_rate"] == pytest.approx(1 / 3)
+    assert dev["restore_median_s"] == pytest.approx(measured)
+    assert (dev["open_failures"], dev["unverified"]) == (0, 0)
+    d.clock.step(f"6. delivery metrics from git: 2 deployments, 1 failure, restored in "
+                 f"{measured:.0f}s")  # fmt: skip
+
+
 # --- the drill ------------------------------------------------------------------------
 
 
@@ -483,6 +524,7 @@ def run_drill(d: Drill, objects: list[Json], seed: str) -> None:
     d.kube.rollout_status("backend", d.dev, timeout="10s")
     initial = d.verify("A", 60)
     assert initial.returncode == 0, initial.stderr
+    d.record(seed, "verified")
     d.clock.step("setup: bootstrap, Flux Ready at A in dev and staging, verify exit 0")
     with board(d.kubectl_config, f"{d.dev},{d.staging}", FRONTEND_PROBE_PODS="true") as proc:
         d.board = proc
@@ -495,6 +537,7 @@ def run_drill(d: Drill, objects: list[Json], seed: str) -> None:
         reverted = step_promote_bad(d, good)
         step_broken_commit(d, reverted)
         step_drift_and_prune(d)
+    step_delivery_metrics(d)
 
 
 def dump(d: Drill) -> None:

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frontend.app import create_app
+from frontend.delivery_panel import Reader
 from frontend.settings import Settings
 from frontend.snapshot import ObjectSource
 from tests.frontend.support import ClientFactory
@@ -33,10 +34,13 @@ def make_client() -> Iterator[ClientFactory]:
     """Build a started app (lifespan entered) from an object source and settings overrides."""
     clients: list[TestClient] = []
 
-    def factory(objects: ObjectSource | None = None, **overrides: Any) -> TestClient:
+    def factory(
+        objects: ObjectSource | None = None, read_delivery: Reader | None = None, **overrides: Any
+    ) -> TestClient:
         settings = Settings(**{"backend_url": DEAD_BACKEND, "probe_timeout_seconds": 0.5,
                                **overrides})  # fmt: skip
-        client = TestClient(create_app(settings, objects), raise_server_exceptions=False)
+        app = create_app(settings, objects, read_delivery=read_delivery)
+        client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         return client

@@ -94,6 +94,6 @@ def test_dockerignore_keeps_noise_out() -> None:
     patterns = (REPO_ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in patterns, "allow-list: everything is ignored unless re-included"
     included = {p[1:] for p in patterns if p.startswith("!")}
-    assert included == {"pyproject.toml", "uv.lock", "services/"}
+    assert included == {"pyproject.toml", "uv.lock", "services/", "tools/delivery/"}
     for pattern in ("**/node_modules", "**/.venv", "**/__pycache__", "services/*/tests"):
         assert pattern in patterns

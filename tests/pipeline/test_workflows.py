@@ -102,3 +102,25 @@ def test_verify_reverts_on_failure_and_checks_the_previous_version() -> None:
     assert revert["if"] == "failure() && steps.verify.outcome == 'failure'"
     assert ".venv/bin/rollback --promotion" in revert["run"]
     assert "Verify the previous version answers again" in names
+
+
+def test_verify_records_every_outcome_in_git_and_summarises_the_four_keys() -> None:
+    steps = _load(ROOT / ".github/workflows/verify.yaml")["jobs"]["verify"]["steps"]
+    names = [step.get("name", "") for step in steps]
+    assert names.index("Fetch the deployment records") < names.index(
+        "Verify the promoted version answers"
+    )
+    record = steps[names.index("Record the outcomes in git")]
+    assert record["if"].startswith("always()")
+    assert '.venv/bin/delivery-record --promotion "$PROMOTION"' in record["run"]
+    assert '--promotion "$PREVIOUS_PROMOTION" --verdict verified' in record["run"]
+    # Each record carries the time its verify finished, not the time of this step.
+    for step_id in ("verify", "again"):
+        step = next(s for s in steps if s.get("id") == step_id)
+        assert 'echo "at=$(date -u' in step["run"]
+        assert f"steps.{step_id}.outputs.at" in str(record["env"])
+    assert "push origin refs/notes/deployments" in record["run"]
+    assert "--force" not in record["run"]
+    assert "+refs/notes/deployments:refs/notes/deployments " not in record["run"]
+    summary = steps[names.index("Summarise the four keys")]
+    assert '--markdown >> "$GITHUB_STEP_SUMMARY"' in summary["run"]

@@ -8,7 +8,7 @@
 - Service processes: ``ServiceProcess``, built by ``backend_process`` and
   ``frontend_process`` with a clean environment, on loopback; ``run_console`` runs a
   service's console script to completion, and ``occupied_port`` is a port it cannot bind.
-- ``run_pipeline``: the pipeline's ``promote`` / ``verify`` / ``rollback`` commands.
+- ``run_pipeline``: the pipeline's commands (``promote``, ``verify``, ``rollback``, the records).
 """
 
 from __future__ import annotations
@@ -309,7 +309,14 @@ def run_console(
 def run_pipeline(
     name: str, *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The pipeline's ``promote``, ``verify`` or ``rollback`` command, run exactly as CI does."""
-    module = {"promote": "promote_cli", "verify": "verify_cli", "rollback": "rollback_cli"}[name]
+    """A pipeline command (``promote``, ``verify``, ``rollback``, ``delivery-record``,
+    ``delivery-metrics``), run exactly as CI does."""
+    module = {
+        "promote": "promote_cli",
+        "verify": "verify_cli",
+        "rollback": "rollback_cli",
+        "delivery-record": "record_cli",
+        "delivery-metrics": "metrics_cli",
+    }[name]
     argv = [sys.executable, "-m", f"delivery.{module}", *args]
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, timeout=300)

@@ -63,8 +63,8 @@ inputs_hash() { # SERVICE BUILD_ARGS...
         printf '%s\n' "$@" "GIT_SHA=$GIT_SHA" "VERSION=$VERSION"
         sha256sum "Dockerfile.$service" .dockerignore
         # The context the Dockerfiles read; git's view skips ignored files (node_modules, caches).
-        { git ls-files -co --exclude-standard -- pyproject.toml uv.lock services 2>/dev/null ||
-            find pyproject.toml uv.lock services -type f -not -path '*/node_modules/*'; } |
+        { git ls-files -co --exclude-standard -- pyproject.toml uv.lock services tools/delivery 2>/dev/null ||
+            find pyproject.toml uv.lock services tools/delivery -type f -not -path '*/node_modules/*'; } |
             LC_ALL=C sort | while read -r f; do [[ -f $f ]] && sha256sum "$f"; done
     } | sha256sum | cut -c1-32
 }

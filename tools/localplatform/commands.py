@@ -137,16 +137,38 @@ def revert(
 
 
 def verify() -> int:
-    """The pipeline's verify step against what serves; on exit 1 it reverts, like the pipeline."""
+    """The pipeline's verify step against what serves; on exit 1 it reverts, like the pipeline,
+    and checks the previous version answers again. Each outcome is recorded in git."""
     s = Session()
     version = versions.by_digest(s.repo.digest())
     if version is None:
         s.say.say("dev's digest is none of the local versions; nothing to verify against")
         return 3
-    info = s.info
     # A rollout is judged by its progress deadline: wait that long after the promotion, no more.
     age = time.time() - int(s.repo.log("%ct"))
-    timeout = max(10, round(info.progress_deadline_s + 15 - age))
+    code = _verify(s, version, max(10, round(s.info.progress_deadline_s + 15 - age)))
+    if code in (0, 1):
+        _record(s, version, "verified" if code == 0 else "failed")
+    if code == 0:
+        s.say.say(f"verify: dev serves {version.label}; nothing to do")
+        return 0
+    if code != 1:
+        s.say.say(f"verify: exit {code} (2: nothing answered; is the pod runner running?)")
+        return code
+    s.say.say("verify: exit 1, so the pipeline reverts the promotion")
+    reverted = revert(reason=f"make verify: verify exit {code}", s=s)
+    back = versions.by_digest(s.repo.digest())
+    if reverted != 0 or back is None:
+        return reverted
+    s.say.say(f"verify: the previous version, {back.label}, must answer again")
+    again = _verify(s, back, 60)
+    if again == 0:
+        _record(s, back, "verified")
+    return again
+
+
+def _verify(s: Session, version: versions.Version, timeout: int) -> int:
+    info = s.info
     s.say.say(f"verify: every ready endpoint of {info.namespace}/backend must answer "
               f"{version.label} ({version.sha[:12]}) and the board must say Healthy, "
               f"within {timeout}s")  # fmt: skip
@@ -159,18 +181,22 @@ def verify() -> int:
         "--timeout", str(timeout),
     ]  # fmt: skip
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
-    lines = result.stderr.strip().splitlines()
-    for line in lines[-3:]:  # the last poll, the board's verdict and the result
+    for line in result.stderr.strip().splitlines()[-3:]:  # the last poll, board, result
         s.say.say(line)
-    code = result.returncode
-    if code == 0:
-        s.say.say(f"verify: dev serves {version.label}; nothing to do")
-        return 0
-    if code != 1:
-        s.say.say(f"verify: exit {code} (2: nothing answered; is the pod runner running?)")
-        return code
-    s.say.say("verify: exit 1, so the pipeline reverts the promotion")
-    return revert(reason=f"make verify: verify exit {code}", s=s)
+    return result.returncode
+
+
+def _record(s: Session, version: versions.Version, verdict: str) -> None:
+    promotion = s.repo.promotion_of(version.digest)
+    if promotion is None:
+        s.say.say(f"no promotion of {version.label} in the history; nothing recorded")
+        return
+    try:
+        s.repo.record(promotion, verdict)
+    except PipelineError as exc:
+        s.say.say(f"recording the outcome failed: {exc}")
+        return
+    s.say.say(f"recorded: {verdict} on {promotion[:12]} (git notes, refs/notes/deployments)")
 
 
 def status() -> int:

@@ -3,8 +3,8 @@
 Seeded from this checkout's ``k8s/`` (one commit), then version 1.0.0 is promoted with
 the real ``promote`` command, so the first thing Flux delivers already has a digest the
 pod runner knows and ``/meta`` answers with real values. Promotions and reverts are the
-pipeline's own console scripts (``promote``, ``rollback``), run in the work clone and
-pushed to the bare repository on disk, as CI pushes to the forge.
+pipeline's own console scripts (``promote``, ``rollback``, ``delivery-record``), run in
+the work clone and pushed to the bare repository on disk, as CI pushes to the forge.
 """
 
 from __future__ import annotations
@@ -75,6 +75,25 @@ class ConfigRepo:
         if result.returncode != 0:
             raise PipelineError(result.stderr.strip())
         return self.push()
+
+    def promotion_of(self, digest: str) -> str | None:
+        """The newest dev promotion that set DIGEST: what serves, after a revert too."""
+        for commit in git(self.work, "log", "--format=%H", "--", OVERLAY).split():
+            promoted = self.subject(commit).startswith(PROMOTION_PREFIX + "promote")
+            if promoted and self.digest(commit) == digest:
+                return commit
+        return None
+
+    def record(self, promotion: str, verdict: str) -> None:
+        """verify.yaml's record of an outcome, a git note on the promotion, pushed
+        (docs/specs/delivery-records.md); the board's delivery panel reads it."""
+        result = run_pipeline(
+            "delivery-record", "--repo", str(self.work), "--promotion", promotion,
+            "--verdict", verdict,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise PipelineError(result.stderr.strip())
+        git(self.work, "push", "-q", "origin", "refs/notes/deployments")
 
     def last_promotion(self) -> str | None:
         """HEAD if it is a promotion commit of dev (what `make revert` reverts), else None."""

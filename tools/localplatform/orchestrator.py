@@ -203,6 +203,9 @@ class Platform:
             "FRONTEND_PROBE_INTERVAL_SECONDS": "1",
             "FRONTEND_BACKOFF_MAX_SECONDS": "5",
             "FRONTEND_ENVIRONMENT": "local",
+            # The work clone holds the deployment records `make verify` writes: the
+            # delivery panel reads them there (read-only).
+            "FRONTEND_DELIVERY_REPO": str(self.info.work_clone),
             "TMPDIR": str(self.state),  # whatever the Kubernetes client writes goes with the run
         }
         proc = board.BoardProcess(env, self.board_port, self.state / "logs" / "board.log")

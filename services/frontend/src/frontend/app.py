@@ -16,10 +16,11 @@ from frontend.assets import Assets
 from frontend.board import Board, build_board
 from frontend.board_memo import BoardMemo
 from frontend.change_feed import ChangeFeed
+from frontend.delivery_panel import DeliveryPanel, Reader, read_report
 from frontend.middleware import SECURITY_HEADERS
 from frontend.probes import BackendProbes
 from frontend.rendering import environment
-from frontend.routes import api, feed, health, pages, static
+from frontend.routes import api, delivery, feed, health, pages, static
 from frontend.runtime import Runtime
 from frontend.settings import Settings
 from frontend.snapshot import ObjectSource
@@ -31,8 +32,13 @@ from servicekit.edge import Edge
 log = logging.getLogger("frontend")
 
 
-def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
-    """Build the frontend from settings; ``objects`` is injectable (tests pass fixed objects)."""
+def create_app(
+    settings: Settings, objects: ObjectSource | None = None, read_delivery: Reader | None = None
+) -> Edge:
+    """Build the frontend from settings.
+
+    ``objects`` and ``read_delivery`` are injectable: tests pass fixed objects and reports.
+    """
     change_feed = ChangeFeed(settings.batch_interval_ms / 1000, settings.refresh_seconds)
     source: ObjectSource = objects or WatchCache(settings, change_feed.mark)
 
@@ -47,6 +53,14 @@ def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
     def build() -> Board:
         return build_board(source.snapshot(), probes.snapshot(), datetime.now(UTC))
 
+    delivery_panel = None  # off unless a checkout of the config repository is configured
+    if settings.delivery_repo is not None:
+        delivery_panel = DeliveryPanel(
+            settings.delivery_repo,
+            settings.delivery_since_days,
+            settings.delivery_refresh_seconds,
+            read_delivery or read_report,
+        )
     runtime = Runtime(
         settings=settings,
         objects=source,
@@ -55,6 +69,7 @@ def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
         board=BoardMemo(build, templates),
         templates=templates,
         assets=assets,
+        delivery=delivery_panel,
     )
 
     @contextlib.asynccontextmanager
@@ -67,6 +82,8 @@ def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
             asyncio.create_task(change_feed.run(), name="change-feed"),
             asyncio.create_task(probes.run(), name="backend-probes"),
         ]
+        if delivery_panel is not None:
+            tasks.append(asyncio.create_task(delivery_panel.run(), name="delivery-panel"))
         try:
             yield
         finally:
@@ -78,7 +95,8 @@ def create_app(settings: Settings, objects: ObjectSource | None = None) -> Edge:
 
     app = service_app("frontend", settings, lifespan)
     app.state.runtime = runtime
-    for router in (pages.router, feed.router, api.router, health.router, static.router):
+    routers = (pages.router, delivery.router, feed.router, api.router, health.router, static.router)
+    for router in routers:
         app.include_router(router)
     http_metrics = metrics.install(app, runtime)
 

@@ -9,6 +9,7 @@ from jinja2 import Environment
 from frontend.assets import Assets
 from frontend.board_memo import BoardMemo
 from frontend.change_feed import ChangeFeed
+from frontend.delivery_panel import DeliveryPanel
 from frontend.probes import BackendProbes
 from frontend.settings import Settings
 from frontend.snapshot import ObjectSource
@@ -24,3 +25,4 @@ class Runtime:
     templates: Environment
     assets: Assets
     feed_viewers: int = 0  # open /events streams
+    delivery: DeliveryPanel | None = None  # None: FRONTEND_DELIVERY_REPO unset

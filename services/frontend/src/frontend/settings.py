@@ -83,6 +83,19 @@ class Settings(ServiceSettings):
         None, description="npm node_modules with htmx; default: the checkout's."
     )
 
+    # Delivery panel (DORA's four keys from the config repository's git history).
+    # The path is not checked here: a git-sync sidecar may create it after start-up,
+    # and until then the panel says what is wrong instead of the board refusing to start.
+    delivery_repo: Path | None = Field(
+        None, description="Git checkout of the config repository; unset: no delivery panel."
+    )
+    delivery_since_days: int = Field(
+        30, ge=1, le=365, description="The delivery panel's window, in days up to now."
+    )
+    delivery_refresh_seconds: float = Field(
+        60.0, ge=5, le=3600, description="How often the delivery panel re-reads the history."
+    )
+
     @field_validator("namespaces", "gitops_namespaces")
     @classmethod
     def _valid_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import NoReturn
 EXIT_BAD_INPUT = 3
 SHA = re.compile(r"^[0-9a-f]{40}$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,4 +32,10 @@ def git_sha(value: str) -> str:
 def image_digest(value: str) -> str:
     if not DIGEST.fullmatch(value):
         raise argparse.ArgumentTypeError(f"must look like sha256:<64 hex>: {value!r}")
+    return value
+
+
+def environment(value: str) -> str:
+    if not ENVIRONMENT.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"not an environment name: {value!r}")
     return value

@@ -16,12 +16,11 @@ import re
 import sys
 from pathlib import Path
 
-from delivery.arguments import DIGEST, Parser, git_sha
+from delivery.arguments import DIGEST, Parser, environment, git_sha
 from delivery.git import GitError, commit_paths, toplevel
 from delivery.overlay import OverlayError, set_digests
 
 EXIT_OK, EXIT_REFUSED = 0, 4
-_ENV = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,127}$")
 
 
@@ -36,19 +35,13 @@ def _image_digest(value: str) -> tuple[str, str]:
     return name, digest
 
 
-def _env(value: str) -> str:
-    if not _ENV.fullmatch(value):
-        raise argparse.ArgumentTypeError(f"not an environment name: {value!r}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="promote",
         description="Write image digests into k8s/overlays/<env> and commit them.",
         epilog="exit codes: 0 promoted or already current, 3 bad input, 4 refused",
     )
-    parser.add_argument("--env", type=_env, required=True, help="overlay name, e.g. dev")
+    parser.add_argument("--env", type=environment, required=True, help="overlay name, e.g. dev")
     parser.add_argument(
         "--image",
         type=_image_digest,

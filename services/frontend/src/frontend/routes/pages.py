@@ -1,4 +1,7 @@
-"""The board page and its htmx fragment, both from the board memo (no API calls)."""
+"""The board page and its htmx fragment, both from the board memo (no API calls).
+
+The page also embeds the delivery panel when it is on (see routes/delivery.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from frontend.deps import RuntimeDep
+from frontend.routes.delivery import render_panel
 from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["pages"])
@@ -14,11 +18,13 @@ router = APIRouter(tags=["pages"])
 
 @router.get("/", response_class=HTMLResponse)
 async def read_board(runtime: RuntimeDep) -> HTMLResponse:
-    """The rollout board: every Deployment, grouped by namespace, plus the backend panel."""
+    """The rollout board: every Deployment by namespace, the backend and delivery panels."""
     version = runtime.feed.version
     _, fragment = await runtime.board.get(version)
+    panel = render_panel(runtime)
     html = runtime.templates.get_template("board.html").render(
         fragment=Markup(fragment),  # noqa: S704 - rendered by the autoescaping environment
+        delivery=None if panel is None else Markup(panel),  # noqa: S704 - the same environment
         version=version,
         environment_name=runtime.settings.environment,
     )
