@@ -98,8 +98,9 @@ def test_runs_as_non_root_on_a_read_only_root(image: Image, boxes: dict[str, Con
 def test_final_image_holds_only_the_service_and_its_runtime_deps(image: Image) -> None:
     """No uv, pip, build tools or tests; exactly the lock's closure for the service."""
     script = (
-        "import importlib.metadata as m, json, shutil;"
-        "names = [d.metadata['Name'].lower().replace('_', '-') for d in m.distributions()];"
+        "import importlib.metadata as m, json, re, shutil;"
+        # PEP 503 names, as uv.lock spells them (ruamel.yaml is ruamel-yaml there).
+        "names = [re.sub(r'[-_.]+', '-', d.metadata['Name']).lower() for d in m.distributions()];"
         "print(json.dumps(names));"
         "print(shutil.which('uv'), shutil.which('gcc'))"
     )
