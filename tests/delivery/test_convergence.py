@@ -45,6 +45,21 @@ def test_what_counts_as_a_match(
             0,
         ),
         ("503 at the end", [[ok()], [Answer("t", status=503)]], Outcome.MISMATCH, 0),
+        (
+            "404 from every target",
+            [[Answer("a", status=404), Answer("b", status=401)]],
+            Outcome.MISCONFIGURED,
+            0,
+        ),
+        ("404 from one target only", [[Answer("a", status=404), ok(OLD)]], Outcome.MISMATCH, 0),
+        ("429 is worth a retry", [[Answer("a", status=429)]], Outcome.MISMATCH, 0),
+        ("408 is worth a retry", [[Answer("a", status=408)]], Outcome.MISMATCH, 0),
+        (
+            "404 then served",
+            [[Answer("a", status=404)], [ok()], [ok()], [ok()]],
+            Outcome.CONVERGED,
+            3,
+        ),
     ],
 )
 def test_tracker_outcomes(

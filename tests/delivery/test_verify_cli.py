@@ -252,3 +252,22 @@ def test_bad_input_exits_3_with_one_line(args: list[str], message: str) -> None:
     assert result.returncode == 3
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "hint"),
+    [("", "HTTP 404", "did you mean"), ("/no/such/meta", "HTTP 404", None)],
+)
+def test_a_wrong_url_stops_at_once_with_the_config_code(
+    started: list[ServiceProcess], path: str, status: str, hint: str | None
+) -> None:
+    proc = start(started, SHA_A)
+    began = time.monotonic()
+    result = run_verify("--url", proc.url + path, "--expect-sha", SHA_A, "--timeout", "60",
+                        "--interval", "0.2", "--json")  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert time.monotonic() - began < 20, "waited for the timeout"
+    assert status in result.stderr
+    assert proc.url + path in result.stderr
+    assert (f"did you mean {proc.url}/meta?" in result.stderr) is (hint is not None)
+    assert json.loads(result.stdout)["result"] == "misconfigured"

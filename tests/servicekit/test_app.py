@@ -47,3 +47,16 @@ def test_app_answers_with_the_project_error_shape_and_runs_the_lifespan() -> Non
     assert app.state.settings is settings
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
+
+
+def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header() -> None:
+    app = service_app("toy", ToySettings(), _lifespan)
+
+    @app.get("/items")
+    async def read_items() -> list[int]:
+        return [1]
+
+    with TestClient(app) as client:
+        response = client.get("/items/", headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers

@@ -22,3 +22,9 @@ def test_config_leaves_logging_and_identity_to_the_service() -> None:
     assert config.access_log is False
     assert config.server_header is False
     assert config.lifespan == "on"
+
+
+def test_config_runs_the_c_parser_and_libuv_loop() -> None:
+    config = server_config(FastAPI(), ToySettings())
+
+    assert (config.http, config.loop) == ("httptools", "uvloop")

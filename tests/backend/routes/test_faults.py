@@ -58,6 +58,11 @@ def test_set_read_and_clear_faults(drill_client: TestClient) -> None:
         ({"latency_ms": 10**9}, "body.latency_ms"),
         ({"surprise": True}, "body.surprise"),
         ({"readiness_disabled": "maybe"}, "body.readiness_disabled"),
+        # Strict types: JSON true is not 1 ms, 1 is not a boolean, "5" is not a number.
+        ({"latency_ms": True}, "body.latency_ms"),
+        ({"latency_ms": 2.5}, "body.latency_ms"),
+        ({"liveness_failing": 1}, "body.liveness_failing"),
+        ({"error_rate": "0.5"}, "body.error_rate"),
     ],
 )
 def test_bad_fault_values_get_422_naming_the_field(

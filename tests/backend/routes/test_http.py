@@ -96,3 +96,10 @@ def test_access_log_line_carries_route_status_and_request_id(
         200,
         "ci-run-7",
     )
+
+
+@pytest.mark.parametrize("path", ["/meta/", "/healthz/", "/faults/"])
+def test_trailing_slash_paths_are_404_not_redirects(drill_client: TestClient, path: str) -> None:
+    response = drill_client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers

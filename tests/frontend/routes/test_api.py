@@ -60,3 +60,11 @@ def test_post_is_not_allowed(make_client: ClientFactory) -> None:
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/status/", "/healthz/"])
+def test_trailing_slash_paths_are_404_not_redirects(make_client: ClientFactory, path: str) -> None:
+    client = make_client(StaticCluster())
+    response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers

@@ -68,7 +68,8 @@ class FaultsView(BaseModel):
 class FaultsPatch(BaseModel):
     """Fields to change; omitted fields keep their current value."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON true is not 1 ms, nor 1 a boolean (a drill must do what it says).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     readiness_disabled: bool | None = None
     liveness_failing: bool | None = None

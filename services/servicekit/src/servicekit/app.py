@@ -33,6 +33,9 @@ def service_app(
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # No trailing-slash redirects: Starlette builds their Location from the Host
+        # header, so `Host: evil.example` would send clients there. `/meta/` is a 404.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     errors.install(app)

@@ -17,9 +17,28 @@ class Outcome(StrEnum):
     CONVERGED = "converged"
     MISMATCH = "mismatch"  # answers came, but not (all) the expected version
     UNREACHABLE = "unreachable"  # nothing usable answered
+    MISCONFIGURED = "misconfigured"  # every target refused the request itself (a 4xx)
 
 
-EXIT_CODES = {Outcome.CONVERGED: 0, Outcome.MISMATCH: 1, Outcome.UNREACHABLE: 2}
+EXIT_CODES = {
+    Outcome.CONVERGED: 0,
+    Outcome.MISMATCH: 1,
+    Outcome.UNREACHABLE: 2,
+    Outcome.MISCONFIGURED: 3,  # the usage/config code: the URL, not the rollout, is wrong
+}
+# Client errors a retry can cure (a slow or throttled server); any other 4xx from
+# every target says the request is wrong (a missing /meta, a proxy's 401 or 403).
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
+
+
+def refused(answer: Answer) -> bool:
+    status = answer.status
+    return (
+        answer.error is None
+        and status is not None
+        and 400 <= status < 500
+        and status not in RETRYABLE_CLIENT_ERRORS
+    )
 
 
 @dataclass(frozen=True)
@@ -91,9 +110,16 @@ class Tracker:
     def converged(self) -> bool:
         return self.consecutive >= self.required
 
+    @property
+    def misconfigured(self) -> bool:
+        """Every target of the last poll refused the request: waiting cannot help."""
+        return bool(self.last_answers) and all(refused(a) for a in self.last_answers)
+
     def outcome(self) -> Outcome:
         if self.converged:
             return Outcome.CONVERGED
+        if self.misconfigured:
+            return Outcome.MISCONFIGURED
         # Judged by the final poll: nothing answering then is "unreachable",
         # whatever answered earlier; otherwise the wrong or mixed versions answered.
         if not any(a.reachable for a in self.last_answers):

@@ -7,7 +7,9 @@ Exit codes:
   0  converged: N consecutive polls matched
   1  wrong or mixed version still answering at the timeout
   2  unreachable: nothing usable answered in the final poll
-  3  bad input (the message names the argument)
+  3  bad input (the message names the argument), or every target refused the
+     request with a client error no retry cures (404, 401, 403, ...): a wrong URL or
+     missing credentials, reported at once with the status, not after the timeout
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="verify",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        epilog="exit codes: 0 converged, 1 wrong or mixed version, 2 unreachable, 3 bad input",
+        epilog="exit codes: 0 converged, 1 wrong or mixed version, 2 unreachable, 3 bad input "
+        "or every target refusing the request (4xx)",
     )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", type=_url, help="the /meta URL to poll (through the Service)")
@@ -109,6 +112,21 @@ def _progress(tracker: Tracker, remaining: float) -> str:
     )
 
 
+def _misconfigured(tracker: Tracker) -> str:
+    statuses = sorted({f"HTTP {a.status}" for a in tracker.last_answers})
+    targets = sorted({a.target for a in tracker.last_answers})
+    shown = ", ".join(targets[:3]) + (f" and {len(targets) - 3} more" if len(targets) > 3 else "")
+    hint = ""
+    if any(a.status == 404 for a in tracker.last_answers) and not any(
+        t.rstrip("/").endswith("/meta") for t in targets
+    ):
+        hint = f"; did you mean {targets[0].rstrip('/')}/meta?"
+    return (
+        f"verify: {' and '.join(statuses)} from every target ({shown}): the request is wrong, "
+        f"not the rollout; stopping now{hint}\n"
+    )
+
+
 def _poll(client: httpx.Client, target: str | ServiceRef) -> tuple[Answer, ...]:
     """One poll: a /meta URL once, or every ready endpoint of a Service."""
     if isinstance(target, str):
@@ -147,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             if board_message:
                 sys.stderr.write(f"verify: {board_message}\n")
             if (tracker.converged and board_ok) or remaining <= 0:
+                break
+            if tracker.misconfigured:
+                sys.stderr.write(_misconfigured(tracker))
                 break
             time.sleep(min(args.interval, max(remaining, 0.0)))
     outcome = tracker.outcome() if board_ok or not tracker.converged else Outcome.MISMATCH

@@ -1,0 +1,72 @@
+"""Both services, as real processes, against requests a proxy or an attacker may send.
+
+Raw sockets, because an HTTP client library refuses to send most of these.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.support.processes import ServiceProcess, backend_process, frontend_process
+
+pytestmark = pytest.mark.process
+
+SERVICES: dict[str, Callable[[], ServiceProcess]] = {
+    "backend": lambda: backend_process({"BACKEND_LOG_LEVEL": "warning"}),
+    "frontend": lambda: frontend_process({"FRONTEND_LOG_LEVEL": "warning"}),
+}
+
+
+@pytest.fixture(params=sorted(SERVICES))
+def service(request: pytest.FixtureRequest, started: list[ServiceProcess]) -> ServiceProcess:
+    proc = SERVICES[request.param]().start()
+    started.append(proc)
+    proc.wait_until("/healthz")
+    return proc
+
+
+def exchange(proc: ServiceProcess, raw: bytes, timeout: float = 3.0) -> tuple[bytes, bool]:
+    """Send RAW; return what came back and whether the server closed the connection."""
+    with socket.create_connection((proc.host, proc.port), timeout=timeout) as sock:
+        sock.sendall(raw)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            return received, False
+        return received, True
+
+
+def test_content_length_with_transfer_encoding_is_refused_and_closed(
+    service: ServiceProcess,
+) -> None:
+    # RFC 9112 6.1: a request with both may be smuggling; the server must not serve it
+    # and must close the connection, so the smuggled second request is never read.
+    raw = (
+        b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    received, closed = exchange(service, raw)
+    assert received.startswith(b"HTTP/1.1 400 "), received[:200]
+    assert received.count(b"HTTP/1.1 ") == 1, "the smuggled request was answered"
+    assert closed
+    assert httpx.get(service.url + "/healthz").status_code == 200
+
+
+def test_invented_methods_cannot_grow_metrics(service: ServiceProcess) -> None:
+    before = httpx.get(service.url + "/metrics").text
+    for n in range(300):
+        exchange(service, f"INVENTED{n} /healthz HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 1.0)
+        exchange(service, f"X{n} /nowhere HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 1.0)
+    after = httpx.get(service.url + "/metrics").text
+    assert "INVENTED" not in after
+    assert 'method="X' not in after
+    # Whatever the parser lets through is counted as method="other": a few label sets.
+    assert len(after) < len(before) + 10_000
+    assert httpx.get(service.url + "/healthz").status_code == 200
