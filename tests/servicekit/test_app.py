@@ -36,7 +36,7 @@ def test_openapi_says_when_the_build_version_is_unknown() -> None:
 
 def test_app_answers_with_the_project_error_shape_and_runs_the_lifespan() -> None:
     settings = ToySettings()
-    app = service_app("toy", settings, _lifespan)
+    app = service_app("toy", settings, _lifespan, docs=True)
 
     with TestClient(app) as client:
         missing = client.get("/nowhere")
@@ -60,3 +60,9 @@ def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header() -> None
         response = client.get("/items/", headers={"host": "evil.example"}, follow_redirects=False)
     assert response.status_code == 404
     assert "location" not in response.headers
+
+
+def test_docs_ui_is_off_unless_asked_for_and_the_document_always_served() -> None:
+    with TestClient(service_app("toy", ToySettings(), _lifespan)) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").status_code == 200

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.backend.support import AUTH
+from tests.backend.support import AUTH, ClientFactory
 from tests.support.processes import SHA_A
 
 
@@ -103,3 +103,9 @@ def test_trailing_slash_paths_are_404_not_redirects(drill_client: TestClient, pa
     response = drill_client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
     assert response.status_code == 404
     assert "location" not in response.headers
+
+
+def test_swagger_ui_only_when_enabled(make_client: ClientFactory) -> None:
+    assert make_client().get("/docs").status_code == 404
+    assert make_client(docs_enabled=True).get("/docs").status_code == 200
+    assert make_client().get("/openapi.json").status_code == 200

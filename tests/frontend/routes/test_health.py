@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
 
@@ -39,3 +41,16 @@ def test_read_metrics_exposes_cache_counters(make_client: ClientFactory) -> None
     assert 'frontend_watch_relists_total{namespace="shop",resource="pods"} 1.0' in text
     assert "frontend_sse_clients 0.0" in text
     assert "frontend_board_renders_total" in text
+
+
+def test_read_readiness_fails_while_the_kubeconfig_is_unusable(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text("clusters: [this is not a kubeconfig")
+
+    response = make_client(kubeconfig=broken).get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert "cannot load the cluster configuration" in response.json()["detail"]

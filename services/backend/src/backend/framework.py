@@ -22,7 +22,7 @@ from servicekit.metrics_route import metrics_router
 def framework(
     settings: Settings, runtime: Runtime, state: State, http_metrics: HttpMetrics
 ) -> FastAPI:
-    app = service_app("backend", settings)
+    app = service_app("backend", settings, docs=settings.docs_enabled)
     # The edge's state, so routes read the same runtime and answers the tests see.
     app.state = state
     app.include_router(health.router)

@@ -77,6 +77,9 @@ class Settings(ServiceSettings):
     )
 
     # Fault drills are off unless enabled, and then need a bearer token.
+    docs_enabled: bool = Field(
+        False, description="Serve Swagger UI at /docs (it loads from a CDN); /openapi.json always."
+    )
     faults_enabled: bool = Field(False, description="Mount the /faults drill endpoints.")
     faults_token: SecretStr | None = Field(
         None, description="Bearer token for /faults; required (16+ chars) when enabled."

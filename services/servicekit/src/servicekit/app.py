@@ -18,9 +18,15 @@ UNKNOWN_VERSION = "0.0.0+unknown"
 
 
 def service_app(
-    service: str, settings: ServiceSettings, lifespan: Lifespan | None = None
+    service: str,
+    settings: ServiceSettings,
+    lifespan: Lifespan | None = None,
+    *,
+    docs: bool = False,
 ) -> FastAPI:
-    """A FastAPI app with the project's error bodies, Swagger UI at /docs and no ReDoc.
+    """A FastAPI app with the project's error bodies and no ReDoc; Swagger UI at /docs
+    only with ``docs`` (it loads its script and styles from a CDN, which a strict CSP
+    or an offline cluster refuses). ``/openapi.json`` is always served.
 
     The OpenAPI title is ``service`` and its summary the service package's own
     description, the one ``--help`` prints. ``app.state.settings`` holds ``settings``.
@@ -31,7 +37,7 @@ def service_app(
         summary=distribution.summary(service),
         version=settings.version or UNKNOWN_VERSION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url="/docs" if docs else None,
         redoc_url=None,
         # No trailing-slash redirects: Starlette builds their Location from the Host
         # header, so `Host: evil.example` would send clients there. `/meta/` is a 404.

@@ -31,11 +31,21 @@ async def read_liveness() -> Response:
 @router.get(
     "/readyz",
     response_model=Probe,
-    responses={503: {"model": Probe, "description": "The first cache sync is not done."}},
+    responses={
+        503: {
+            "model": Probe,
+            "description": "The cluster configuration is unusable, or the first cache sync "
+            "is not done.",
+        }
+    },
 )
 async def read_readiness(runtime: RuntimeDep) -> JSONResponse:
-    """Ready once every watch has its first answer, or at once when no cluster is configured."""
+    """Ready once every watch has its first answer, or at once when no cluster is configured;
+    never while a configured cluster cannot be used (a broken kubeconfig must not roll out)."""
     snap = runtime.objects.snapshot()
+    if snap.setup_error:
+        body = {"status": "unavailable", "detail": snap.setup_error}
+        return JSONResponse(body, status_code=503, headers=NO_STORE)
     if not snap.configured:
         body = {"status": "ok", "detail": "no cluster configured: serving the backend panel only"}
         return JSONResponse(body, headers=NO_STORE)
