@@ -356,3 +356,17 @@ def test_probe_delay_backs_off_while_the_service_fails(
     probes.service = ProbeResult(target="service", url=SERVICE, consecutive_failures=failures)
 
     assert all(low <= probes.next_delay() <= high for _ in range(50))
+
+
+def test_probe_errors_never_show_the_urls_credentials() -> None:
+    secret_url = "http://probe:s3cret@backend.test:8080"
+
+    def not_found(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, request=request)
+
+    result = probe(not_found, ProbeResult("service", secret_url))
+
+    assert result.last_error is not None
+    assert "404" in result.last_error
+    assert "backend.test:8080" in result.last_error
+    assert "s3cret" not in result.last_error

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -68,6 +69,21 @@ def test_readyz_fails_on_unreachable_dependency(make_client: ClientFactory) -> N
     assert check["name"] == "dependency:http://127.0.0.1:9/healthz"
     assert check["ok"] is False
     assert check["message"].startswith("ConnectError")
+
+
+def test_readyz_and_logs_never_show_a_dependency_urls_credentials(
+    make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backend.readiness_checks")
+    url = "http://probe:s3cret@127.0.0.1:9/healthz?token=t0ken"
+    client = make_client(readiness_urls=url)
+    response = _after_first_check(client, "http://***@127.0.0.1:9/healthz?token=***")
+    assert "s3cret" not in response.text
+    assert "t0ken" not in response.text
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert "127.0.0.1:9/healthz" in logged
+    assert "s3cret" not in logged
+    assert "t0ken" not in logged
 
 
 class _Dependency:

@@ -68,3 +68,17 @@ def test_trailing_slash_paths_are_404_not_redirects(make_client: ClientFactory, 
     response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
     assert response.status_code == 404
     assert "location" not in response.headers
+
+
+def test_the_backend_urls_credentials_are_never_shown(make_client: ClientFactory) -> None:
+    client = make_client(
+        StaticCluster(rollout("web")), backend_url="http://probe:s3cret@127.0.0.1:9/?token=t0ken"
+    )
+
+    api = client.get("/api/v1/status").text
+    page = client.get("/").text
+
+    for shown in (api, page):
+        assert "127.0.0.1:9" in shown
+        assert "s3cret" not in shown
+        assert "t0ken" not in shown

@@ -41,9 +41,11 @@ def test_stream_board_sends_current_board_to_a_late_viewer(make_client: ClientFa
     assert runtime.feed_viewers == 0
 
 
-@pytest.mark.parametrize("since", ["-1", "x"])
-def test_stream_board_rejects_bad_version(make_client: ClientFactory, since: str) -> None:
-    response = make_client(StaticCluster()).get("/events", params={"since": since})
+@pytest.mark.parametrize("params", [{"since": "-1"}, {"since": "x"}, {"epoch": "<script>"}])
+def test_stream_board_rejects_bad_version(
+    make_client: ClientFactory, params: dict[str, str]
+) -> None:
+    response = make_client(StaticCluster()).get("/events", params=params)
 
     assert response.status_code == 422
 
@@ -72,9 +74,13 @@ async def _read(
     since: int,
     chunks: list[str],
     board: asyncio.Event | None = None,
+    epoch: str | None = "this process",
 ) -> None:
-    """Collect the stream's chunks; set ``board`` once a board message arrived."""
-    response = await stream_board(viewer, runtime, since=since)  # type: ignore[arg-type]
+    """Collect the stream's chunks; set ``board`` once a board message arrived.
+
+    ``epoch`` is the page's ("this process": the runtime's own)."""
+    epoch = runtime.feed.epoch if epoch == "this process" else epoch
+    response = await stream_board(viewer, runtime, since=since, epoch=epoch)  # type: ignore[arg-type]
     async for chunk in response.body_iterator:
         chunks.append(str(chunk))
         if board is not None and chunks[-1].startswith("event: board"):
@@ -114,3 +120,30 @@ def test_stream_board_pushes_each_new_version_until_the_feed_closes() -> None:
     assert len(boards) == 1
     assert 'data-version="2"' in boards[0]
     assert runtime.feed_viewers == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "since", "epoch"),
+    [
+        ("a restarted board: the page's epoch is another process's", 1, "0badc0de"),
+        ("a page from before epochs", 1, None),
+        ("a version this process has not reached", 10**5, "this process"),
+    ],
+)
+def test_a_viewer_from_another_process_gets_the_board_at_once(
+    case: str, since: int, epoch: str | None
+) -> None:
+    runtime = _idle_runtime()
+    chunks: list[str] = []
+
+    asyncio.run(asyncio.wait_for(_read(runtime, Viewer(checks=1), since, chunks, epoch=epoch), 5))
+
+    assert chunks[1].startswith("event: board\n"), case
+    assert 'id="d-shop-web"' in chunks[1]
+
+
+def test_the_page_names_its_process_in_the_stream_url(make_client: ClientFactory) -> None:
+    client = make_client(StaticCluster(rollout("web")))
+    epoch = client.app.state.runtime.feed.epoch  # type: ignore[attr-defined]
+
+    assert f'sse-connect="/events?since=1&amp;epoch={epoch}"' in client.get("/").text

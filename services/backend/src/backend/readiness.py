@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from backend.runtime import DependencyResult, Faults, Lifecycle, Runtime
+from servicekit.redaction import redact_url
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,14 @@ def evaluate(
             "disabled by an operator" if faults.readiness_disabled else "enabled",
         ),
     ]
-    for name in configured_dependencies:
-        result = results.get(name)
+    for url in configured_dependencies:
+        result = results.get(url)
+        # Named by the URL without its credentials: /readyz is unauthenticated.
+        name = f"dependency:{redact_url(url)}"
         if result is None:
-            checks.append(Check(f"dependency:{name}", False, "not checked yet"))
+            checks.append(Check(name, False, "not checked yet"))
         else:
-            checks.append(Check(f"dependency:{name}", result.ok, result.message))
+            checks.append(Check(name, result.ok, result.message))
     return Verdict(all(check.ok for check in checks), tuple(checks))
 
 

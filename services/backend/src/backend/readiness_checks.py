@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from backend.runtime import DependencyResult
+from servicekit.redaction import redact_in, redact_url
 
 if TYPE_CHECKING:
     import httpx
@@ -29,7 +30,8 @@ async def check_once(client: httpx.AsyncClient, url: str) -> DependencyResult:
         response = await client.get(url)
     except httpx.HTTPError as exc:
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return DependencyResult(url, False, message, time.time())
+        # The message is shown by /readyz and logged: never with the URL's credentials.
+        return DependencyResult(url, False, redact_in(message, url), time.time())
     elapsed_ms = (time.monotonic() - started) * 1000
     if response.is_success:
         return DependencyResult(
@@ -65,7 +67,7 @@ async def run_checks(
                     log.info(
                         "dependency state changed",
                         extra={
-                            "dependency": outcome.name,
+                            "dependency": redact_url(outcome.name),
                             "ok": outcome.ok,
                             "detail": outcome.message,
                         },

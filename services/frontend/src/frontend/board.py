@@ -13,6 +13,7 @@ from frontend.status.durations import human_duration
 from frontend.status.events import EventIndex
 from frontend.status.gitops import GitOpsStatus, gitops_index
 from frontend.status.objects import controller_ref, label, name, namespace, text, uid
+from servicekit.redaction import redact_url
 
 ENVIRONMENT_LABELS = ("app.kubernetes.io/environment", "environment", "env")
 
@@ -113,7 +114,7 @@ def banners(
             Banner(
                 "warning",
                 "Stale backend data",
-                f"{backend.service.url} is not answering ({when}): {error}.",
+                f"{redact_url(backend.service.url)} is not answering ({when}): {error}.",
             )
         )
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 
 
@@ -21,6 +22,9 @@ class ChangeFeed:
         self.batch_seconds = batch_seconds
         self.refresh_seconds = refresh_seconds
         self.version = 1
+        # Versions count from 1 in every process: a page that reconnects after a restart
+        # says which process its version came from, so a stale one gets the whole board.
+        self.epoch = os.urandom(4).hex()
         self.batches = 0
         self.closed = False
         self._dirty = False

@@ -10,6 +10,7 @@ so a slow or dead backend never blocks the board. The HTTP transport is injectab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -22,6 +23,7 @@ import httpx
 from frontend.settings import Settings
 from frontend.snapshot import ProbeResult, ProbeSnapshot
 from frontend.targets import Target
+from servicekit.redaction import redact_in, redact_url
 
 log = logging.getLogger("frontend.probes")
 
@@ -29,8 +31,15 @@ log = logging.getLogger("frontend.probes")
 Targets = Callable[[], Sequence[Target]]
 
 
-def _error_text(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+def _error_text(exc: Exception, url: str) -> str:
+    """The error as the page and the API show it: never with the URL's credentials."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    # httpx spells the request's URL in its messages; an error raised without a
+    # request has none (RuntimeError).
+    if isinstance(exc, httpx.HTTPError):
+        with contextlib.suppress(RuntimeError):
+            text = redact_in(text, str(exc.request.url))
+    return redact_in(text, url)
 
 
 async def probe_once(http: httpx.AsyncClient, previous: ProbeResult) -> ProbeResult:
@@ -53,7 +62,7 @@ async def probe_once(http: httpx.AsyncClient, previous: ProbeResult) -> ProbeRes
         return replace(
             previous,
             last_attempt=now,
-            last_error=_error_text(exc),
+            last_error=_error_text(exc, previous.url),
             consecutive_failures=previous.consecutive_failures + 1,
         )
     detail = None
@@ -150,7 +159,7 @@ class BackendProbes:
             # Latency and "last seen" alone do not wake viewers: the periodic refresh shows them.
             log.info(
                 "backend probe state changed",
-                extra={"url": self.service.url, "error": self.service.last_error},
+                extra={"url": redact_url(self.service.url), "error": self.service.last_error},
             )
             self.changed()
 

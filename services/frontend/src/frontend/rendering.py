@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from frontend.assets import Assets
+from servicekit.redaction import redact_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 BADGE = {
@@ -38,6 +39,7 @@ def environment(assets: Assets) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["short_sha"] = short_sha
+    env.filters["redact_url"] = redact_url
     env.filters["clock"] = clock
     env.globals["BADGE"] = BADGE
     env.globals["asset"] = assets.urls.__getitem__

@@ -19,6 +19,7 @@ from frontend.models import (
 )
 from frontend.snapshot import ProbeResult
 from servicekit.http import NO_STORE
+from servicekit.redaction import redact_url
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -29,7 +30,7 @@ def _probe(result: ProbeResult) -> BackendProbe:
     meta = result.meta or {}
     return BackendProbe(
         target=result.target,
-        url=result.url,
+        url=redact_url(result.url),
         version=meta.get("version"),
         git_sha=meta.get("git_sha"),
         ready=result.ready,

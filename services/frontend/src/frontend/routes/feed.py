@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -48,9 +49,25 @@ async def _board_messages(request: Request, runtime: Runtime, since: int) -> Asy
 async def stream_board(
     request: Request,
     runtime: RuntimeDep,
-    since: int = Query(0, ge=0, description="Board version the page already shows."),
+    since: Annotated[int, Query(ge=0, description="Board version the page already shows.")] = 0,
+    epoch: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9a-f]{1,32}$",
+            description="The process that version came from (the page's); another one's "
+            "versions mean nothing here, so the whole board is sent first.",
+        ),
+    ] = None,
 ) -> StreamingResponse:
-    """``event: board`` with the fragment on each batched change, and a heartbeat."""
+    """``event: board`` with the fragment on each batched change, and a heartbeat.
+
+    A viewer whose ``since`` is from another process (a restarted board), or is ahead of
+    this one's version, gets the current board at once instead of waiting for a version
+    that may never come.
+    """
+    feed = runtime.feed
+    if epoch != feed.epoch or since > feed.version:
+        since = 0
     return StreamingResponse(
         _board_messages(request, runtime, since),
         media_type="text/event-stream",

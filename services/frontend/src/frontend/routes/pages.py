@@ -26,6 +26,7 @@ async def read_board(runtime: RuntimeDep) -> HTMLResponse:
         fragment=Markup(fragment),  # noqa: S704 - rendered by the autoescaping environment
         delivery=None if panel is None else Markup(panel),  # noqa: S704 - the same environment
         version=version,
+        epoch=runtime.feed.epoch,
         environment_name=runtime.settings.environment,
     )
     return HTMLResponse(html, headers=NO_STORE)
