@@ -66,3 +66,47 @@ def test_docs_ui_is_off_unless_asked_for_and_the_document_always_served() -> Non
     with TestClient(service_app("toy", ToySettings(), _lifespan)) as client:
         assert client.get("/docs").status_code == 404
         assert client.get("/openapi.json").status_code == 200
+
+
+def _toy_with_items() -> FastAPI:
+    app = service_app("toy", ToySettings(), _lifespan)
+
+    @app.get("/items", responses={404: {"description": "No such item."}})
+    async def read_items() -> list[int]:
+        return [1]
+
+    @app.delete("/items")
+    async def clear_items() -> list[int]:
+        return []
+
+    @app.post("/items")
+    async def add_item(item: int) -> int:
+        return item
+
+    return app
+
+
+def test_a_405_allows_every_method_of_the_path_not_just_the_first() -> None:
+    with TestClient(_toy_with_items()) as client:
+        response = client.put("/items")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST, DELETE"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_openapi_documents_the_error_shape_that_is_sent() -> None:
+    app = _toy_with_items()
+    spec = app.openapi()
+    schemas = spec["components"]["schemas"]
+    error = schemas["HTTPValidationError"]
+    assert set(error["properties"]) == {"error"}
+    assert {"status", "code", "message", "fields"} <= set(
+        error["properties"]["error"]["properties"]
+    )
+    assert "ValidationError" not in schemas
+    ref = {"$ref": "#/components/schemas/HTTPValidationError"}
+    not_found = spec["paths"]["/items"]["get"]["responses"]["404"]
+    assert not_found["content"]["application/json"]["schema"] == ref
+    with TestClient(app) as client:
+        invalid = client.post("/items", params={"item": "x"}).json()
+    assert set(invalid) == {"error"}  # what the schema says

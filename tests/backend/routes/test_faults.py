@@ -95,3 +95,14 @@ def test_latency_drill_delays_app_routes_only(make_client: ClientFactory) -> Non
     # Elapsed time is measured by httpx; a 400 ms drill cannot finish sooner.
     assert slow.elapsed.total_seconds() >= 0.4
     assert fast.elapsed.total_seconds() < 0.4
+
+
+def test_openapi_documents_the_drills_401_and_options_lists_every_method(
+    drill_client: TestClient,
+) -> None:
+    spec = drill_client.get("/openapi.json").json()
+    for method in ("get", "patch", "delete"):
+        assert "401" in spec["paths"]["/faults"][method]["responses"]
+    response = drill_client.options("/faults", headers=AUTH)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PATCH, DELETE"

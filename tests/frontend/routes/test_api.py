@@ -82,3 +82,8 @@ def test_the_backend_urls_credentials_are_never_shown(make_client: ClientFactory
         assert "127.0.0.1:9" in shown
         assert "s3cret" not in shown
         assert "t0ken" not in shown
+
+
+def test_openapi_documents_the_unwatched_namespace_404(make_client: ClientFactory) -> None:
+    spec = make_client(StaticCluster()).get("/openapi.json").json()
+    assert "404" in spec["paths"]["/api/v1/status"]["get"]["responses"]

@@ -35,3 +35,29 @@ def error_payload(
         body["request_id"] = request_id
     body.update(extra)
     return {"error": body}
+
+
+def error_schema() -> dict[str, Any]:
+    """The JSON schema of ``{"error": {...}}``, for the OpenAPI document."""
+    field = {
+        "type": "object",
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+        "required": ["field", "message"],
+    }
+    detail = {
+        "type": "object",
+        "properties": {
+            "status": {"type": "integer"},
+            "code": {"type": "string", "enum": sorted({*_REASONS.values(), "error"})},
+            "message": {"type": "string"},
+            "request_id": {"type": "string"},
+            "fields": {"type": "array", "items": field},
+        },
+        "required": ["status", "code", "message"],
+    }
+    return {
+        "title": "Error",
+        "type": "object",
+        "properties": {"error": detail},
+        "required": ["error"],
+    }

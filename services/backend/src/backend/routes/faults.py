@@ -12,7 +12,12 @@ from backend.runtime import Faults
 
 log = logging.getLogger("backend.faults")
 
-router = APIRouter(prefix="/faults", tags=["faults"], dependencies=[Depends(require_faults_token)])
+router = APIRouter(
+    prefix="/faults",
+    tags=["faults"],
+    dependencies=[Depends(require_faults_token)],
+    responses={401: {"description": "No bearer token, or not BACKEND_FAULTS_TOKEN."}},
+)
 
 
 def _view(faults: Faults) -> FaultsView:

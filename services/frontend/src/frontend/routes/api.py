@@ -76,7 +76,11 @@ def status_document(board: Board, version: int, namespace: str | None = None) ->
     )
 
 
-@router.get("/status", response_model=StatusV1)
+@router.get(
+    "/status",
+    response_model=StatusV1,
+    responses={404: {"description": "The namespace is not one the board watches."}},
+)
 async def read_status(
     runtime: RuntimeDep,
     response: Response,
