@@ -35,7 +35,11 @@ async def read_faults(faults: FaultsDep) -> FaultsView:
     return _view(faults)
 
 
-@router.patch("", response_model=FaultsView)
+@router.patch(
+    "",
+    response_model=FaultsView,
+    responses={400: {"description": "The body cannot be read as JSON (not UTF-8, say)."}},
+)
 async def update_faults(faults: FaultsDep, patch: FaultsPatch) -> FaultsView:
     """Switch drills on or off; omitted fields are unchanged."""
     changes = patch.model_dump(exclude_none=True)

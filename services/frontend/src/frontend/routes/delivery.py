@@ -28,7 +28,11 @@ def render_panel(runtime: Runtime) -> str | None:
     )
 
 
-@router.get("/fragments/delivery", response_class=HTMLResponse)
+@router.get(
+    "/fragments/delivery",
+    response_class=HTMLResponse,
+    responses={404: {"description": "The panel is off: FRONTEND_DELIVERY_REPO is unset."}},
+)
 async def read_delivery_fragment(runtime: RuntimeDep) -> HTMLResponse:
     """The delivery panel (DORA's four keys and the promotions chart), for htmx polling."""
     html = render_panel(runtime)
