@@ -6,6 +6,7 @@ The cluster tier (tests/frontend/cluster) runs it against the real control plane
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -87,3 +88,27 @@ def test_watch_cache_on_a_dead_apiserver_names_every_stream_and_keeps_waiting(
         (s.problem or "").startswith("cannot reach the Kubernetes API") for s in snapshot.streams
     )
     assert not snapshot.synced  # readiness waits for a first answer
+
+
+def test_a_silent_apiserver_is_reported_by_the_health_check(tmp_path: Path) -> None:
+    # Accepts connections and never answers: what a stopped (SIGSTOP) apiserver looks
+    # like from outside, watches open and silent.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        server = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        config = _kubeconfig(tmp_path / "kubeconfig", server)
+        settings = Settings(kubeconfig=config, apiserver_check_seconds=1)
+        cache = WatchCache(settings, lambda: None)
+        cache.start()
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and cache.snapshot().api_problem is None:
+                time.sleep(0.05)
+            snapshot = cache.snapshot()
+        finally:
+            cache.stop()
+    assert snapshot.api_problem is not None
+    assert snapshot.api_problem.startswith("the Kubernetes API is not answering: GET /version")
+    assert snapshot.stale_since == snapshot.api_stale_since
+    assert snapshot.problems[0] == snapshot.api_problem

@@ -1,6 +1,7 @@
 """Failure tools for reliability tests against the real control plane.
 
 - apiserver outage: ``stop_apiserver`` / ``start_apiserver`` / ``apiserver_outage()``;
+  a hung apiserver (stopped by SIGSTOP, sockets open, nothing answered): ``hung_apiserver()``;
 - etcd compaction (old resourceVersions then answer 410 Gone): ``compact_etcd``;
 - broken pods via kwok fault stages: ``fault_labels`` (pod template) and
   ``set_pod_fault`` (existing pods); see ``tests.support.stages.MODES``;
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +43,19 @@ def apiserver_outage(cp: ControlPlane, grace: float = 5.0) -> Iterator[None]:
         yield
     finally:
         start_apiserver(cp)
+
+
+@contextmanager
+def hung_apiserver(cp: ControlPlane) -> Iterator[None]:
+    """``with hung_apiserver(cp): ...`` runs the body while kube-apiserver is stopped by
+    SIGSTOP: its connections stay open and the kernel still accepts new ones, but
+    nothing is answered, the way a wedged apiserver or a black-holed network looks."""
+    pid = cp.pids["kube-apiserver"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def _etcd_post(cp: ControlPlane, path: str, body: dict[str, Any]) -> dict[str, Any]:

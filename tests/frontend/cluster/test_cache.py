@@ -22,7 +22,13 @@ from tests.support.board import (
     wait_for,
 )
 from tests.support.controlplane import ControlPlane
-from tests.support.faults import compact_etcd, fault_labels, start_apiserver, stop_apiserver
+from tests.support.faults import (
+    compact_etcd,
+    fault_labels,
+    hung_apiserver,
+    start_apiserver,
+    stop_apiserver,
+)
 from tests.support.kube import Kube
 from tests.support.objects import IMAGE, deployment_manifest, service_account_with_role
 
@@ -90,6 +96,30 @@ def test_outage_marks_data_stale_then_recovers_without_restart(
         assert proc.proc is not None
         assert proc.proc.poll() is None
         assert stale
+
+
+def test_a_hung_apiserver_is_shown_stale_then_recovers_without_restart(
+    kube: Kube, namespace: str, kubeconfig: Path, control_plane: ControlPlane
+) -> None:
+    kube.apply(deployment_manifest("hung", replicas=1), namespace=namespace)
+    with board(kubeconfig, namespace, FRONTEND_APISERVER_CHECK_SECONDS="2") as proc:
+        wait_for("card", lambda: card(status(proc), "hung"))
+        began = time.monotonic()
+        with hung_apiserver(control_plane):
+            # The bound is 30 s; this check interval gives about 7 s (2 + 5).
+            wait_for("stale", lambda: status(proc)["cluster"]["stale_since"], timeout=30)
+            detected = time.monotonic() - began
+            problems = " ".join(status(proc)["cluster"]["problems"])
+            assert "the Kubernetes API is not answering: GET /version" in problems
+            assert "Stale cluster data" in httpx.get(proc.url + "/", timeout=5).text
+            assert card(status(proc), "hung") is not None  # last-known state kept
+        sys.stderr.write(f"\n[hung apiserver] stale after {detected:.1f}s\n")
+        wait_for("fresh", lambda: status(proc)["cluster"]["stale_since"] is None, timeout=60)
+        kube.run("scale", "deployment/hung", "--replicas=2", "-n", namespace)
+        wait_for("scale seen", lambda: (card(status(proc), "hung") or {}).get("counts", {})
+                 .get("desired") == 2, timeout=60)  # fmt: skip
+        assert proc.proc is not None
+        assert proc.proc.poll() is None
 
 
 def test_gone_after_compaction_triggers_relist(

@@ -8,6 +8,7 @@ The list/watch semantics live in ``frontend.watch``; orchestration in ``frontend
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -77,6 +78,26 @@ class KubeApi:
         self.server: str = cfg.host
         self.client = client.ApiClient(configuration=cfg)
         self.client.user_agent = USER_AGENT
+        # The health check gets one attempt per round: urllib3's retries would turn a
+        # 5 s timeout into 20 s before a hung apiserver is noticed.
+        once = copy.copy(cfg)
+        once.retries = False
+        once.connection_pool_maxsize = 1
+        self._check = client.ApiClient(configuration=once)
+        self._check.user_agent = USER_AGENT
+
+    def version(self, timeout: float) -> Json:
+        """``GET /version`` with a single attempt: the apiserver's cheapest answer."""
+        method, url, headers, _, _ = self._check.param_serialize(
+            "GET", "/version", header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )  # fmt: skip
+        resp = self._check.call_api(method, url, header_params=headers,
+                                    _request_timeout=(timeout, timeout))  # fmt: skip
+        if not 200 <= resp.status <= 299:
+            raise HttpError(resp.status, f"GET /version: HTTP {resp.status}")
+        data: Json = json.loads(resp.response.data)
+        return data
 
     def _open(self, path: str, query: Query, timeout: tuple[float, float]) -> Any:
         method, url, headers, _, _ = self.client.param_serialize(
@@ -115,3 +136,4 @@ class KubeApi:
 
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]
+        self._check.close()  # type: ignore[no-untyped-call]

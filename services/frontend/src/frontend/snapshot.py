@@ -40,6 +40,9 @@ class ObjectSnapshot:
     objects: dict[str, tuple[Json, ...]] = field(default_factory=dict)
     streams: tuple[StreamStatus, ...] = ()
     setup_error: str | None = None
+    # The apiserver's own health check: a hung apiserver keeps watches open but silent.
+    api_problem: str | None = None
+    api_stale_since: datetime | None = None
 
     @property
     def synced(self) -> bool:
@@ -49,11 +52,15 @@ class ObjectSnapshot:
     @property
     def stale_since(self) -> datetime | None:
         stale = [s.stale_since for s in self.streams if s.stale_since is not None]
+        if self.api_stale_since is not None:
+            stale.append(self.api_stale_since)
         return min(stale) if stale else None
 
     @property
     def problems(self) -> tuple[str, ...]:
         seen = dict.fromkeys(s.problem for s in self.streams if s.problem)
+        if self.api_problem:
+            seen = {self.api_problem: None, **seen}
         if self.setup_error:
             seen = {self.setup_error: None, **seen}
         return tuple(seen)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from frontend.kinds import GITOPS_KINDS, WORKLOAD_KINDS, Kind
 from frontend.kube import KubeApi, load_config
@@ -18,6 +19,8 @@ from frontend.snapshot import Json, ObjectSnapshot
 from frontend.watch import Stream
 
 log = logging.getLogger("frontend.watch_cache")
+# A healthy apiserver answers /version in milliseconds; longer is as good as hung.
+API_CHECK_TIMEOUT_SECONDS = 5.0
 
 
 class WatchCache:
@@ -29,6 +32,8 @@ class WatchCache:
         self.source = "none"
         self.server: str | None = None
         self.setup_error: str | None = None
+        self.api_problem: str | None = None
+        self.api_stale_since: datetime | None = None
         self.namespaces: tuple[str, ...] = settings.namespaces or ("default",)
         self._api: KubeApi | None = None
         self._streams: dict[tuple[str, str], Stream] = {}
@@ -60,6 +65,9 @@ class WatchCache:
         threading.Thread(
             target=self._discover, args=(self._api,), name="crd-discovery", daemon=True
         ).start()
+        threading.Thread(
+            target=self._check_apiserver, args=(self._api,), name="apiserver-check", daemon=True
+        ).start()
         log.info(
             "watching",
             extra={"source": self.source, "server": self.server, "namespaces": self.namespaces},
@@ -87,6 +95,28 @@ class WatchCache:
                     log.info("CRD discovery failed", extra={"kind": kind.plural, "error": str(exc)})
             self._stop.wait(self.settings.crd_recheck_seconds)
 
+    def _check_apiserver(self, api: KubeApi) -> None:
+        """GET /version every few seconds, bounded: a stopped or hung apiserver keeps its
+        watch connections open and silent, which only their read timeout (minutes) would
+        notice. /version is readable by every identity (system:public-info-viewer)."""
+        while not self._stop.wait(self.settings.apiserver_check_seconds):
+            try:
+                api.version(API_CHECK_TIMEOUT_SECONDS)
+            except Exception as exc:  # any failure: timeout, refused, TLS, an error status
+                if self.api_stale_since is None:
+                    self.api_stale_since = datetime.now(UTC)
+                    self.api_problem = (
+                        f"the Kubernetes API is not answering: GET /version: "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                    log.warning("apiserver check failed", extra={"error": str(exc)})
+                    self.changed()
+                continue
+            if self.api_stale_since is not None:
+                self.api_stale_since = self.api_problem = None
+                log.info("apiserver answers again")
+                self.changed()
+
     def stop(self) -> None:
         self._stop.set()
         with self._lock:
@@ -112,4 +142,6 @@ class WatchCache:
             objects={kind: tuple(items) for kind, items in objects.items()},
             streams=statuses,
             setup_error=self.setup_error,
+            api_problem=self.api_problem,
+            api_stale_since=self.api_stale_since,
         )
