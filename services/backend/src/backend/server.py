@@ -9,7 +9,9 @@ timeout. SIGINT (Ctrl-C) skips the drain delay; a second signal forces exit.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import time
 from types import FrameType
 
@@ -21,6 +23,8 @@ from backend.settings import Settings
 from servicekit.server import server_config
 
 log = logging.getLogger("backend.server")
+# uvicorn ticks every 0.1 s: accept what is queued for this long before closing.
+CLOSING_TICKS = 3
 
 
 class DrainingServer(uvicorn.Server):
@@ -29,6 +33,7 @@ class DrainingServer(uvicorn.Server):
         self.runtime = runtime
         self.drain_delay = drain_delay
         self.drain_deadline: float | None = None
+        self.closing_at: int | None = None  # the tick the listeners stopped queueing
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # noqa: ARG002
         # Not calling super(): uvicorn would re-raise the captured signal after
@@ -45,9 +50,24 @@ class DrainingServer(uvicorn.Server):
 
     async def on_tick(self, counter: int) -> bool:
         if self.drain_deadline is not None and time.monotonic() >= self.drain_deadline:
-            log.info("drain delay over: closing listeners, finishing in-flight requests")
-            return True
+            if self.closing_at is None:
+                # Closing a listener resets the connections the kernel has queued but the
+                # server not yet accepted. Shrink the queue first, so new connections wait
+                # for a SYN retry (and then find the port closed: refused, not reset), and
+                # give the loop a few ticks to accept what is already queued.
+                self.closing_at = counter
+                self._stop_queueing()
+            if counter - self.closing_at >= CLOSING_TICKS:
+                log.info("drain delay over: closing listeners, finishing in-flight requests")
+                return True
         return await super().on_tick(counter)
+
+    def _stop_queueing(self) -> None:
+        for server in getattr(self, "servers", []):
+            for transport_socket in server.sockets:
+                # A dup shares the listening socket: listen() on it changes the backlog.
+                with socket.socket(fileno=os.dup(transport_socket.fileno())) as listener:
+                    listener.listen(0)
 
 
 def serve(settings: Settings) -> None:
