@@ -70,3 +70,45 @@ def test_invented_methods_cannot_grow_metrics(service: ServiceProcess) -> None:
     # Whatever the parser lets through is counted as method="other": a few label sets.
     assert len(after) < len(before) + 10_000
     assert httpx.get(service.url + "/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("size", [100_000, 2_000_000])
+def test_an_oversized_head_is_refused_with_431_and_closed(
+    service: ServiceProcess, size: int
+) -> None:
+    raw = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
+    received, closed = exchange(service, raw)
+    assert received.startswith(b"HTTP/1.1 431 "), received[:200]
+    assert b'"code": "request_header_fields_too_large"' in received
+    assert closed
+    assert httpx.get(service.url + "/healthz").status_code == 200
+
+
+def test_a_head_under_the_bound_is_served_in_many_small_pieces(service: ServiceProcess) -> None:
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fine: " + b"a" * 12_000 + b"\r\n\r\n"
+    with socket.create_connection((service.host, service.port), timeout=5) as sock:
+        for start in range(0, len(head), 1000):
+            sock.sendall(head[start : start + 1000])
+        assert sock.recv(200).startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_small_head_with_a_large_body_in_one_write_is_not_a_head_too_large(
+    service: ServiceProcess,
+) -> None:
+    body = b"x" * 40_000
+    raw = b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    received, _ = exchange(service, raw)
+    assert not received.startswith(b"HTTP/1.1 431 "), received[:200]
+    assert received.startswith(b"HTTP/1.1 ")
+
+
+def test_slow_clients_do_not_starve_the_others(service: ServiceProcess) -> None:
+    # Slowloris: connections that never finish their head hold no worker.
+    idle = [socket.create_connection((service.host, service.port), timeout=5) for _ in range(50)]
+    try:
+        for sock in idle:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        assert httpx.get(service.url + "/healthz", timeout=5).status_code == 200
+    finally:
+        for sock in idle:
+            sock.close()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from servicekit.http_protocol import BoundedHttpToolsProtocol
 from servicekit.server import server_config
 from tests.servicekit.toy import ToySettings
 
@@ -27,4 +28,4 @@ def test_config_leaves_logging_and_identity_to_the_service() -> None:
 def test_config_runs_the_c_parser_and_libuv_loop() -> None:
     config = server_config(FastAPI(), ToySettings())
 
-    assert (config.http, config.loop) == ("httptools", "uvloop")
+    assert (config.http, config.loop) == (BoundedHttpToolsProtocol, "uvloop")

@@ -16,6 +16,7 @@ _REASONS = {
     405: "method_not_allowed",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    431: "request_header_fields_too_large",
     422: "invalid_request",
     500: "internal_error",
     503: "unavailable",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 from starlette.types import ASGIApp
 
+from servicekit.http_protocol import BoundedHttpToolsProtocol
 from servicekit.settings import ServiceSettings
 
 
@@ -24,8 +25,9 @@ def server_config(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Config:
         lifespan="on",
         # The C parser (llhttp) and libuv's loop: several times the requests per core of
         # h11 and asyncio's own loop (bench/backend.md), and llhttp rejects ambiguous
-        # framing such as Content-Length with Transfer-Encoding.
-        http="httptools",
+        # framing such as Content-Length with Transfer-Encoding. Bounded: see
+        # servicekit.http_protocol.
+        http=BoundedHttpToolsProtocol,
         loop="uvloop",
         # Typed int, but uvicorn only hands it to asyncio.wait_for, which takes a float:
         # truncating would turn 0.5 s into no grace at all.
