@@ -7,8 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.answers import Answers
-from backend.models import ImageInfo, Meta, PodInfo
+from backend.answers import Answers, meta_model
+from backend.models import Meta
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.backend.support import AUTH, ClientFactory
@@ -37,23 +37,7 @@ def test_meta_bytes_equal_the_models_own_serialisation(ready: bool) -> None:
     runtime.lifecycle.startup_complete = ready
     status, body = Answers(settings, runtime).meta()
     uptime = json.loads(body)["uptime_seconds"]
-    expected = Meta(
-        service=settings.service_name,
-        version=settings.version,
-        git_sha=settings.git_sha,
-        build_time=settings.build_time,
-        image=ImageInfo(ref=settings.image_ref, digest=settings.image_digest),
-        environment=settings.environment,
-        pod=PodInfo(
-            name=settings.pod_name,
-            namespace=settings.pod_namespace,
-            node=settings.node_name,
-            ip=settings.pod_ip,
-        ),
-        started_at=runtime.lifecycle.started_at,
-        uptime_seconds=uptime,
-        ready=ready,
-    )
+    expected = meta_model(settings, runtime, uptime, ready)
     assert status == 200
     assert body == expected.model_dump_json().encode()
 

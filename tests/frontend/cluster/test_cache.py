@@ -31,6 +31,7 @@ from tests.support.faults import (
 )
 from tests.support.kube import Kube
 from tests.support.objects import IMAGE, deployment_manifest, service_account_with_role
+from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.cluster
 
@@ -75,6 +76,16 @@ def test_cache_follows_a_rollout_from_start_to_finish(
         assert any(code == "Progressing" or "replicas" in msg for _, code, msg in seen), seen
 
 
+def recovers_without_restart(proc: ServiceProcess, kube: Kube, namespace: str, name: str) -> None:
+    """Fresh again, and following changes, in the same board process."""
+    wait_for("fresh", lambda: status(proc)["cluster"]["stale_since"] is None, timeout=60)
+    kube.run("scale", f"deployment/{name}", "--replicas=2", "-n", namespace)
+    wait_for("scale seen", lambda: (card(status(proc), name) or {}).get("counts", {})
+             .get("desired") == 2, timeout=60)  # fmt: skip
+    assert proc.proc is not None
+    assert proc.proc.poll() is None
+
+
 def test_outage_marks_data_stale_then_recovers_without_restart(
     kube: Kube, namespace: str, kubeconfig: Path, control_plane: ControlPlane
 ) -> None:
@@ -89,12 +100,7 @@ def test_outage_marks_data_stale_then_recovers_without_restart(
             assert card(status(proc), "outage") is not None  # last-known state kept
         finally:
             start_apiserver(control_plane)
-        wait_for("fresh", lambda: status(proc)["cluster"]["stale_since"] is None, timeout=60)
-        kube.run("scale", "deployment/outage", "--replicas=2", "-n", namespace)
-        wait_for("scale seen", lambda: (card(status(proc), "outage") or {}).get("counts", {})
-                 .get("desired") == 2, timeout=60)  # fmt: skip
-        assert proc.proc is not None
-        assert proc.proc.poll() is None
+        recovers_without_restart(proc, kube, namespace, "outage")
         assert stale
 
 
@@ -114,12 +120,7 @@ def test_a_hung_apiserver_is_shown_stale_then_recovers_without_restart(
             assert "Stale cluster data" in httpx.get(proc.url + "/", timeout=5).text
             assert card(status(proc), "hung") is not None  # last-known state kept
         sys.stderr.write(f"\n[hung apiserver] stale after {detected:.1f}s\n")
-        wait_for("fresh", lambda: status(proc)["cluster"]["stale_since"] is None, timeout=60)
-        kube.run("scale", "deployment/hung", "--replicas=2", "-n", namespace)
-        wait_for("scale seen", lambda: (card(status(proc), "hung") or {}).get("counts", {})
-                 .get("desired") == 2, timeout=60)  # fmt: skip
-        assert proc.proc is not None
-        assert proc.proc.poll() is None
+        recovers_without_restart(proc, kube, namespace, "hung")
 
 
 def test_gone_after_compaction_triggers_relist(

@@ -9,7 +9,6 @@ both give the same bytes.
 
 from __future__ import annotations
 
-import json
 import random
 
 from starlette.types import Scope
@@ -21,7 +20,7 @@ from backend.readiness import Verdict
 from backend.runtime import Runtime
 from backend.settings import Settings
 from servicekit.edge import Answer
-from servicekit.error_body import error_payload
+from servicekit.error_body import error_json
 
 Reply = tuple[int, bytes]
 
@@ -30,8 +29,9 @@ Reply = tuple[int, bytes]
 _LIVE_FIELDS = ("uptime_seconds", "ready")
 
 
-def _meta_head(settings: Settings, runtime: Runtime) -> bytes:
-    fixed = Meta(
+def meta_model(settings: Settings, runtime: Runtime, uptime: float, ready: bool) -> Meta:
+    """What ``/meta`` says, as the model the OpenAPI document publishes."""
+    return Meta(
         service=settings.service_name,
         version=settings.version,
         git_sha=settings.git_sha,
@@ -45,9 +45,13 @@ def _meta_head(settings: Settings, runtime: Runtime) -> bytes:
             ip=settings.pod_ip,
         ),
         started_at=runtime.lifecycle.started_at,
-        uptime_seconds=0.0,
-        ready=False,
-    ).model_dump_json(exclude=set(_LIVE_FIELDS))
+        uptime_seconds=uptime,
+        ready=ready,
+    )
+
+
+def _meta_head(settings: Settings, runtime: Runtime) -> bytes:
+    fixed = meta_model(settings, runtime, 0.0, False).model_dump_json(exclude=set(_LIVE_FIELDS))
     return fixed.encode()[:-1] + b',"uptime_seconds":'
 
 
@@ -102,9 +106,8 @@ class Answers:
 
         async def meta(scope: Scope) -> Reply:
             if await drill(self.runtime.faults, self.rng):
-                request_id: str | None = scope["state"].get("request_id")
-                payload = error_payload(500, "injected by fault drill", request_id)
-                return 500, json.dumps(payload).encode()
+                request_id = scope["state"].get("request_id")
+                return 500, error_json(500, "injected by fault drill", request_id)
             return self.meta()
 
         return {"/healthz": liveness, "/readyz": ready, "/meta": meta}

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.runtime import Faults, Runtime
-from servicekit.error_body import error_payload
+from servicekit.error_body import error_json
 
 # Probes, metrics and the drills themselves must stay truthful while a drill runs.
 FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults")
 
 
 async def _send_error(send: Send, scope: Scope, status: int, message: str) -> None:
-    """Answer in the project's error shape, with the request id RequestContext assigned."""
-    request_id: str | None = scope.get("state", {}).get("request_id")
-    raw = json.dumps(error_payload(status, message, request_id)).encode()
+    """Answer in the project's error shape, with the request id the edge assigned."""
+    raw = error_json(status, message, scope.get("state", {}).get("request_id"))
     await send(
         {
             "type": "http.response.start",

@@ -6,6 +6,7 @@ given at the edge can use it without importing the framework.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _REASONS = {
@@ -36,6 +37,12 @@ def error_payload(
         body["request_id"] = request_id
     body.update(extra)
     return {"error": body}
+
+
+def error_json(status: int, message: str, request_id: str | None = None) -> bytes:
+    """The error body as bytes, for answers written below the framework (the edge's,
+    middleware's and the HTTP protocol's)."""
+    return json.dumps(error_payload(status, message, request_id)).encode()
 
 
 def error_schema() -> dict[str, Any]:

@@ -8,12 +8,11 @@ does this, with 431 and the project's error body, and closes the connection.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from servicekit.error_body import error_payload
+from servicekit.error_body import error_json
 
 MAX_HEAD_BYTES = 16 * 1024  # h11's default (h11_max_incomplete_event_size)
 LINGER_SECONDS = 1.0
@@ -78,7 +77,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._refused = True
         message = f"request line and headers exceed {MAX_HEAD_BYTES} bytes"
-        body = json.dumps(error_payload(431, message)).encode()
+        body = error_json(431, message)
         self.transport.write(
             b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
             b"content-type: application/json\r\n"
