@@ -5,6 +5,7 @@ Raw sockets, because an HTTP client library refuses to send most of these.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 
@@ -57,6 +58,30 @@ def test_content_length_with_transfer_encoding_is_refused_and_closed(
     assert received.count(b"HTTP/1.1 ") == 1, "the smuggled request was answered"
     assert closed
     assert httpx.get(service.url + "/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
+        b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",  # a TLS ClientHello on plain HTTP
+    ],
+    ids=["two-content-lengths", "header-without-colon", "unknown-version", "tls-hello"],
+)
+def test_a_request_the_parser_refuses_gets_the_json_error_body(
+    service: ServiceProcess, raw: bytes
+) -> None:
+    received, closed = exchange(service, raw)
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), received[:200]
+    assert b"\r\ncontent-type: application/json" in head
+    error = json.loads(body)["error"]
+    assert error["status"] == 400
+    assert error["code"] == "bad_request"
+    assert error["message"]
+    assert closed
 
 
 def test_invented_methods_cannot_grow_metrics(service: ServiceProcess) -> None:

@@ -4,6 +4,10 @@ llhttp limits neither the request line nor the headers, and httptools buffers a
 header until it is complete: one client could make the server hold megabytes per
 connection. h11, uvicorn's other parser, refuses an incomplete head over 16 KiB; so
 does this, with 431 and the project's error body, and closes the connection.
+
+The parser's own refusals (malformed requests, ambiguous framing, unknown methods)
+get the same JSON error body instead of uvicorn's text/plain one, so every answer
+the services give has the shape the README promises.
 """
 
 from __future__ import annotations
@@ -63,8 +67,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
 
     def send_400_response(self, msg: str) -> None:
+        # Not super(): uvicorn answers text/plain and closes with the client's bytes
+        # unread, which can reset the connection before the client reads the answer.
         if not self._refused:  # parsing stopped by _count: the 431 is already sent
-            super().send_400_response(msg)
+            self._refuse(400, b"Bad Request", msg)
 
     def _count(self, size: int) -> None:
         self._parsed += size
@@ -73,15 +79,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             raise HeadTooLargeError
 
     def _refuse_head(self) -> None:
-        if self._refused:
-            return
+        if not self._refused:
+            message = f"request line and headers exceed {MAX_HEAD_BYTES} bytes"
+            self._refuse(431, b"Request Header Fields Too Large", message)
+
+    def _refuse(self, status: int, reason: bytes, message: str) -> None:
         self._refused = True
-        message = f"request line and headers exceed {MAX_HEAD_BYTES} bytes"
-        body = error_json(431, message)
+        body = error_json(status, message)
         self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"HTTP/1.1 %d %s\r\n"
             b"content-type: application/json\r\n"
-            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (status, reason, len(body), body)
         )
         # A lingering close, as nginx does: closing with the client's bytes unread
         # would reset the connection before it reads the 431.
