@@ -29,6 +29,7 @@ import pytest
 
 from tests.support import binaries, podnet
 from tests.support import flux as flux_build
+from tests.support import tofu as tofu_tools
 from tests.support.components import COMPONENTS
 from tests.support.controlplane import DEFAULT_POD_CIDR, ControlPlane, sweep_stale
 from tests.support.flux import CONTROLLERS, Flux
@@ -63,12 +64,18 @@ _FLUX_TIER = _Tier(
     "[flux] building or reusing source- and kustomize-controller (tools/flux/build.sh)",
     pytest.StashKey[str](),
 )  # fmt: skip
+_TOFU_TIER = _Tier(
+    "OpenTofu tier", tofu_tools.missing_prerequisites, tofu_tools.ensure_built,
+    "[tofu] building or reusing OpenTofu and its providers (tools/tofu/build.sh)",
+    pytest.StashKey[str](),
+)  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cluster: needs the real Kubernetes control plane")
     config.addinivalue_line("markers", "e2e: end-to-end scenario across real components")
     config.addinivalue_line("markers", "flux: runs Flux's real controllers (fixture flux)")
+    config.addinivalue_line("markers", "tofu: runs OpenTofu built by tools/tofu/build.sh")
     config.stash[_REPORT] = []
     config.stash[_SKIPS] = []
 
@@ -90,6 +97,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     with_flux = [i for i in selected if _wants_flux(i) and not i.get_closest_marker("skip")]
     if with_flux:
         _prepare(config, _FLUX_TIER, with_flux)
+    with_tofu = [
+        i for i in items if i.get_closest_marker("tofu") and not i.get_closest_marker("skip")
+    ]
+    if with_tofu:
+        _prepare(config, _TOFU_TIER, with_tofu)
 
 
 def _prepare(config: pytest.Config, tier: _Tier, selected: list[pytest.Item]) -> None:
@@ -225,6 +237,14 @@ def flux(
         if rss:
             report.append(f"[flux] RSS at teardown (MiB): {rss}, total {sum(rss.values()):.0f}")
         instance.stop()
+
+
+@pytest.fixture(scope="session")
+def tofu_build(request: pytest.FixtureRequest) -> Path:
+    """The OpenTofu build (tofu, the provider mirror, its CLI config)."""
+    if _TOFU_TIER.build_error in request.config.stash:
+        pytest.fail(request.config.stash[_TOFU_TIER.build_error], pytrace=False)
+    return tofu_tools.build_root()
 
 
 @pytest.fixture(scope="session")

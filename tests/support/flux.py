@@ -127,6 +127,15 @@ class Flux:
             objects.append(_binding(f"{name}-reconciler", upstream["roleRef"]["name"], controller))
         self.kube.run("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
                                                            "items": objects}))  # fmt: skip
+        self._kubeconfig(controller)
+
+    def connect(self) -> Flux:
+        """Kubeconfigs for identities someone else created (infra/modules/bootstrap)."""
+        for controller in CONTROLLERS:
+            self._kubeconfig(controller)
+        return self
+
+    def _kubeconfig(self, controller: str) -> None:
         service_account_kubeconfig(
             self.kube, self.server, self.ca_file, controller, NAMESPACE,
             self.state / "kubeconfig" / controller,
@@ -184,6 +193,10 @@ class Flux:
             )
         self.timings["start_s"] = round(time.monotonic() - started, 2)
         return self
+
+    def alive(self) -> bool:
+        """True while both controllers run; raises with a log tail when one has exited."""
+        return all(self._alive(controller) for controller in self.pids)
 
     def _alive(self, controller: str) -> bool:
         if processes.exit_code(self.pids[controller]) is None:
