@@ -3,10 +3,11 @@
 Start order (each step registers how to undo it; ``down`` runs them in reverse):
 run lock and state dir -> builds (cached after the first run) -> pod network (root
 only) -> control plane, while the git server starts and the config repository is
-seeded -> service proxy -> board process (it imports while the rest starts) -> Flux
--> pod runner -> Flux bootstrap objects for dev -> the board's identity, once Flux has
-delivered its ServiceAccount -> wait until the board says dev is Healthy at the
-seeded commit. Stopping is the same list backwards; each step is timed and printed.
+seeded -> service proxy -> board process (it imports while the rest starts) -> the
+OpenTofu bootstrap (infra/live/local: namespaces, Flux's CRDs and identities, the
+GitRepository and dev's Kustomization) -> pod runner -> Flux -> the board's identity,
+once Flux has delivered its ServiceAccount -> wait until the board says dev is Healthy
+at the seeded commit. Stopping is the same list backwards; each step is timed and printed.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.support import binaries, bootstrap, flux, podnet, processes
+from tests.support import binaries, bootstrap, flux, podnet, processes, tofu
 from tests.support.controlplane import DEFAULT_POD_CIDR, ControlPlane
 from tests.support.flux import Flux
 from tests.support.gitserver import GitServer
 from tests.support.kube import Kube
 from tests.support.podrunner import PodRunner
 from tests.support.roundrobin import ServiceProxy
+from tests.support.tofu import Tofu
 from tools.localplatform import banner, board, runtime, stale, versions
 from tools.localplatform.configrepo import ConfigRepo
 from tools.localplatform.console import Console
@@ -91,16 +93,15 @@ class Platform:
             proxy = ServiceProxy(cp.api(), NAMESPACE, "backend").start()
             self.on_down("stopped the service proxy", proxy.stop)
             proxy_url = self.info.service_url = proxy.url
-        proc = self._start_board(proxy_url)  # imports while Flux starts; waits for its identity
-        with say.step("Flux: install CRDs and identities, start source- and kustomize-controller"):
-            self.flux = Flux(kube, cp.server, cp.pki.ca_crt, self.state / "flux")
-            self.flux.install()
+        proc = self._start_board(proxy_url)  # imports while the rest starts; waits for its identity
+        self._bootstrap(cp)
+        if not self.runner_problem:
+            self._pod_runner(cp)
+        with say.step("Flux: source- and kustomize-controller, as the bootstrap's identities"):
+            self.flux = Flux(kube, cp.server, cp.pki.ca_crt, self.state / "flux").connect()
             self.on_down("stopped the Flux controllers", self.flux.stop)
             self.flux.start()
             self.info.pids |= self.flux.pids
-        if not self.runner_problem:
-            self._pod_runner(cp)
-        self._bootstrap(kube)
         self._board_identity(kube, cp, proc)
         self._wait_ready(proc, repo.head())
         self.info.save(self.root)
@@ -130,6 +131,13 @@ class Platform:
                     "(a few minutes; progress below)")  # fmt: skip
         with say.step("Flux binaries (source-controller, kustomize-controller)"):
             flux.ensure_built()
+        if not tofu.is_built():
+            if tofu.missing_prerequisites():
+                raise binaries.MissingPrerequisiteError("; ".join(tofu.missing_prerequisites()))
+            say.say(f"first run: building OpenTofu and its providers into {tofu.build_root()} "
+                    "(about 10 min on 2 cores; progress below)")  # fmt: skip
+        with say.step("OpenTofu and providers (tofu, kubectl, openstack)"):
+            tofu.ensure_built()
 
     def _pod_network(self, cidr: str, link: str) -> None:
         with self.console.step(f"pod network: netns with {cidr} (pod IPs are real addresses)"):
@@ -185,12 +193,21 @@ class Platform:
         self.info.pod_runner = True
         self.console.say("pod runner: one real backend process per backend pod, Ready from /readyz")
 
-    def _bootstrap(self, kube: Kube) -> None:
+    def _bootstrap(self, cp: ControlPlane) -> None:
+        """infra/live/local, applied as on a real cluster: namespaces, Flux's CRDs and
+        identities, the GitRepository and dev's Kustomization. State stays in the run."""
         patches = [] if self.runner_problem else bootstrap.runner_patches(deadline=DEADLINE_S)
-        env = bootstrap.Environment("dev", patches=patches)
-        objects = bootstrap.flux_objects(self.info.git_url, [env])
-        with self.console.step("Flux bootstrap: GitRepository + Kustomization gitops-platform-dev"):
-            kube.run("apply", "--server-side", "-f", "-", input=bootstrap.as_list(objects))
+        dev = {"interval": "10m", "retry_interval": "10s", "timeout": "60s", "patches": patches}
+        tofu = Tofu("live/local", self.state / "tofu")
+        variables = tofu.var_file({
+            "kubeconfig": str(cp.kubeconfig),
+            "git_url": self.info.git_url,
+            "flux_build_dir": str(flux.build_root()),
+            "environments": {"dev": dev},
+        })  # fmt: skip
+        with self.console.step("OpenTofu bootstrap (infra/live/local): CRDs, identities, dev"):
+            tofu.init(state=self.state / "tofu" / "terraform.tfstate")
+            tofu.run("apply", "-auto-approve", "-no-color", variables)
         self.info.progress_deadline_s = DEADLINE_S if not self.runner_problem else 600
 
     def _start_board(self, backend_url: str) -> board.BoardProcess:
