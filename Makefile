@@ -75,6 +75,7 @@ lock: $(UV) ## Re-resolve uv.lock after changing a pyproject.toml
 -include tools/k8s/k8s.mk
 -include tools/images/images.mk
 -include services/frontend/frontend.mk
+-include tools/tofu/tofu.mk
 
 .PHONY: bench-backend
 bench-backend: venv ## Benchmark the backend beside podinfo (builds podinfo; installs Debian's wrk)

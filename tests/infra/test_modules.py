@@ -3,13 +3,15 @@ and bad input refused with the variable's name. No cluster: providers are mocked
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.support import flux as flux_build
-from tests.support.tofu import INFRA, MODULES, Tofu, pins
+from tests.support.tofu import INFRA, MODULES, Tofu, build_root, pins
 
 pytestmark = [pytest.mark.tofu, pytest.mark.flux, pytest.mark.usefixtures("tofu_build")]
 TESTED = ("modules/bootstrap", "modules/cluster/openstack")
@@ -19,6 +21,17 @@ PROVIDERS = {"KUBECTL", "OPENSTACK"}
 def test_every_file_is_formatted(tmp_path: Path) -> None:
     result = Tofu(".", tmp_path).run("fmt", "-check", "-recursive", "-diff", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tflint_finds_nothing_with_every_terraform_rule_on(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(build_root() / "bin" / "tflint"), "--recursive", "--no-color",
+         f"--config={INFRA / '.tflint.hcl'}"],
+        cwd=INFRA, env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
 
 
 @pytest.mark.parametrize("module", MODULES)

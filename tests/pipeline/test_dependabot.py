@@ -24,6 +24,16 @@ BUILD_PINS = {
     "github.com/argoproj/argo-cd/v3": ("tools/k8s/versions.env", "ARGOCD_VERSION"),
     "github.com/fluxcd/kustomize-controller": ("tools/k8s/versions.env", "FLUX_KUSTOMIZE_VERSION"),
     "github.com/fluxcd/source-controller": ("tools/k8s/versions.env", "FLUX_SOURCE_VERSION"),
+    "github.com/gavinbunney/terraform-provider-kubectl": (
+        "tools/tofu/versions.env",
+        "KUBECTL_PROVIDER_VERSION",
+    ),
+    "github.com/opentofu/opentofu": ("tools/tofu/versions.env", "TOFU_VERSION"),
+    "github.com/terraform-linters/tflint": ("tools/tofu/versions.env", "TFLINT_VERSION"),
+    "github.com/terraform-provider-openstack/terraform-provider-openstack/v3": (
+        "tools/tofu/versions.env",
+        "OPENSTACK_PROVIDER_VERSION",
+    ),
     "github.com/rhysd/actionlint": ("tools/pipeline/versions.env", "ACTIONLINT_VERSION"),
     "github.com/stefanprodan/podinfo": ("tools/podinfo/versions.env", "PODINFO_VERSION"),
     "go.etcd.io/etcd/server/v3": ("tools/cluster/versions.env", "ETCD_VERSION"),

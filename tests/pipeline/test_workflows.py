@@ -37,8 +37,9 @@ def actionlint() -> str:
     return result.stdout.strip()
 
 
-def test_the_four_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["ci.yaml", "images.yaml", "promote.yaml", "verify.yaml"]
+def test_the_five_workflows_exist() -> None:
+    names = [p.name for p in WORKFLOWS]
+    assert names == ["ci.yaml", "images.yaml", "infra.yaml", "promote.yaml", "verify.yaml"]
 
 
 def test_actionlint_is_clean(actionlint: str) -> None:
@@ -124,3 +125,16 @@ def test_verify_records_every_outcome_in_git_and_summarises_the_four_keys() -> N
     assert "+refs/notes/deployments:refs/notes/deployments " not in record["run"]
     summary = steps[names.index("Summarise the four keys")]
     assert '--markdown >> "$GITHUB_STEP_SUMMARY"' in summary["run"]
+
+
+def test_infra_checks_every_change_and_only_plans_on_a_schedule() -> None:
+    workflow = _load(ROOT / ".github/workflows/infra.yaml")
+    assert "infra/**" in workflow["on"]["pull_request"]["paths"]
+    assert workflow["on"]["schedule"]
+    assert workflow["jobs"]["check"]["steps"][-1]["run"] == "make infra-check"
+    drift = workflow["jobs"]["drift"]
+    assert drift["strategy"]["matrix"]["environment"] == ["dev", "staging", "prod"]
+    plan = drift["steps"][-1]["run"]
+    assert "plan -input=false -lock=false -detailed-exitcode" in plan
+    text = (ROOT / ".github/workflows/infra.yaml").read_text()
+    assert " apply" not in text.replace("apply is a", "")

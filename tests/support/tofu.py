@@ -40,14 +40,16 @@ def build_root() -> Path:
     p = pins()
     key = (
         f"tofu-{p['TOFU_VERSION']}-kubectl-{p['KUBECTL_PROVIDER_VERSION']}"
-        f"-openstack-{p['OPENSTACK_PROVIDER_VERSION']}"
+        f"-openstack-{p['OPENSTACK_PROVIDER_VERSION']}-tflint-{p['TFLINT_VERSION']}"
     )
     return binaries.cache_root() / key
 
 
 def is_built() -> bool:
     root = build_root()
-    return (root / ".complete").exists() and (root / "bin" / "tofu").exists()
+    return (root / ".complete").exists() and all(
+        (root / "bin" / tool).exists() for tool in ("tofu", "tflint")
+    )
 
 
 def missing_prerequisites() -> list[str]:

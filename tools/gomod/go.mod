@@ -10,8 +10,12 @@ require (
 	github.com/argoproj/argo-cd/v3 v3.2.11
 	github.com/fluxcd/kustomize-controller v1.9.6
 	github.com/fluxcd/source-controller v1.9.6
+	github.com/gavinbunney/terraform-provider-kubectl v1.19.0
+	github.com/opentofu/opentofu v1.12.6
 	github.com/rhysd/actionlint v1.7.12
 	github.com/stefanprodan/podinfo v1.8.1-0.20250910200901-e86405a8674e
+	github.com/terraform-linters/tflint v0.64.0
+	github.com/terraform-provider-openstack/terraform-provider-openstack/v3 v3.4.0
 	go.etcd.io/etcd/server/v3 v3.6.14
 	k8s.io/kubernetes v1.36.3
 	sigs.k8s.io/kwok v0.8.0

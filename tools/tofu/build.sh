@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Build OpenTofu and the providers infra/ uses from the Go module proxy into a cache
+# Build OpenTofu, tflint and the providers infra/ uses from the Go module proxy into a cache
 # dir keyed by the pins in versions.env, laid out as a provider filesystem mirror,
 # with the CLI config that points tofu at it. Prints ROOT on the last line of
 # stdout. Warm runs (stamp present) are a no-op.
 #
-# Layout of $ROOT: bin/tofu, mirror/registry.opentofu.org/<ns>/<type>/<version>/
+# Layout of $ROOT: bin/{tofu,tflint}, mirror/registry.opentofu.org/<ns>/<type>/<version>/
 # linux_amd64/terraform-provider-<type>_v<version>, tofurc (use it as
 # TF_CLI_CONFIG_FILE: mirror only, no registry), build-info.txt.
 # Env overrides: GITOPS_CACHE (default ~/.cache/gitops-platform).
@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/versions.env"
 
 CACHE=${GITOPS_CACHE:-$HOME/.cache/gitops-platform}
-KEY=tofu-$TOFU_VERSION-kubectl-$KUBECTL_PROVIDER_VERSION-openstack-$OPENSTACK_PROVIDER_VERSION
+KEY=tofu-$TOFU_VERSION-kubectl-$KUBECTL_PROVIDER_VERSION-openstack-$OPENSTACK_PROVIDER_VERSION-tflint-$TFLINT_VERSION
 ROOT=$CACHE/$KEY
 OUT=$ROOT
 TAG=tofu-build
@@ -28,7 +28,7 @@ provider_dir() { # ADDRESS VERSION: the mirror's unpacked layout
 }
 
 complete() {
-  [ -f "$ROOT/.complete" ] && [ -x "$ROOT/bin/tofu" ] && [ -f "$ROOT/tofurc" ] || return 1
+  [ -f "$ROOT/.complete" ] && [ -x "$ROOT/bin/tofu" ] && [ -x "$ROOT/bin/tflint" ] && [ -f "$ROOT/tofurc" ] || return 1
   [ -x "$(provider_dir "$KUBECTL_PROVIDER_ADDRESS" "$KUBECTL_PROVIDER_VERSION")/terraform-provider-kubectl_$KUBECTL_PROVIDER_VERSION" ] &&
     [ -x "$(provider_dir "$OPENSTACK_PROVIDER_ADDRESS" "$OPENSTACK_PROVIDER_VERSION")/terraform-provider-openstack_$OPENSTACK_PROVIDER_VERSION" ]
 }
@@ -63,6 +63,7 @@ build() {
 # dev=no: a release build says "OpenTofu v1.12.6", not "-dev".
 build tofu "$TOFU_MODULE" "$TOFU_VERSION" ./cmd/tofu "$ROOT/bin/tofu" \
   "-X github.com/opentofu/opentofu/version.dev=no"
+build tflint "$TFLINT_MODULE" "$TFLINT_VERSION" . "$ROOT/bin/tflint"
 for p in KUBECTL OPENSTACK; do
   mod=${p}_PROVIDER_MODULE ver=${p}_PROVIDER_VERSION addr=${p}_PROVIDER_ADDRESS
   type=${!addr#*/}

@@ -1,11 +1,14 @@
 output "api_endpoint" {
-  value = module.cluster.api_endpoint
+  description = "The cluster's Kubernetes API URL."
+  value       = module.cluster.api_endpoint
 }
 
 output "node_pools" {
-  value = module.cluster.node_pools
+  description = "Each worker pool's initial size, by name."
+  value       = module.cluster.node_pools
 }
 
 output "kustomizations" {
-  value = module.bootstrap.kustomizations
+  description = "The Flux Kustomizations created."
+  value       = module.bootstrap.kustomizations
 }

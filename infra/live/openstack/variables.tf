@@ -11,18 +11,21 @@ variable "kubernetes_version" {
 }
 
 variable "control_plane" {
+  description = "Control-plane size and machine type (modules/cluster/openstack)."
   # Declared and validated by the module; any here, so the types are written once.
   type    = any
   default = { size = 3, machine_type = "m1.medium" }
 }
 
 variable "node_pools" {
+  description = "Worker pools by name; \"default\" is required (modules/cluster/openstack)."
   # Declared and validated by the module; any here, so the types are written once.
   type    = any
   default = { default = { machine_type = "m1.large", size = 3, min_size = 3, max_size = 6 } }
 }
 
 variable "network" {
+  description = "Pod and service CIDRs, public API, an existing private network (modules/cluster/openstack)."
   # Declared and validated by the module; any here, so the types are written once.
   type    = any
   default = {}
@@ -40,11 +43,13 @@ variable "git_url" {
 }
 
 variable "git_branch" {
-  type    = string
-  default = "main"
+  description = "The branch the environments follow."
+  type        = string
+  default     = "main"
 }
 
 variable "environments" {
+  description = "The environments Flux delivers (modules/bootstrap)."
   # Declared and validated by the module; any here, so the types are written once.
   type    = any
   default = { dev = {}, staging = {}, prod = {} }

@@ -1,11 +1,13 @@
 # The interface's outputs (../README.md): what the bootstrap's provider needs.
 
 output "name" {
-  value = openstack_containerinfra_cluster_v1.this.name
+  description = "The cluster's name."
+  value       = openstack_containerinfra_cluster_v1.this.name
 }
 
 output "kubernetes_version" {
-  value = var.kubernetes_version
+  description = "The Kubernetes version asked for."
+  value       = var.kubernetes_version
 }
 
 output "api_endpoint" {
