@@ -3,6 +3,7 @@ and bad input refused with the variable's name. No cluster: providers are mocked
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import bootstrap
 from tests.support import flux as flux_build
 from tests.support.tofu import INFRA, MODULES, Tofu, build_root, pins
 
@@ -113,3 +115,22 @@ def test_bad_input_fails_the_plan_naming_the_variable(
     assert f"var.{variable}" in out or f'variable "{variable}"' in out, out
     if says:
         assert says in out, out
+
+
+def test_the_bootstrap_renders_k8s_gitops_flux_as_kustomize_does(tmp_path: Path) -> None:
+    # With the defaults (all three environments, their own namespaces), the objects the
+    # bootstrap applies are `kubectl kustomize k8s/gitops/flux` with only the source URL
+    # and branch set: nothing lost, nothing added.
+    tofu = Tofu("modules/bootstrap", tmp_path).init()
+    git_url = "https://git.example.org/platform/gitops-platform.git"
+    result = tofu.run(
+        "console", f"-var=git_url={git_url}", f"-var=flux_build_dir={flux_build.ensure_built()}",
+        stdin='jsonencode({ for k, v in local.gitops : k => yamldecode(v) })\n',
+    )  # fmt: skip
+    rendered = json.loads(json.loads(result.stdout))
+    expected = {}
+    for obj in bootstrap.rendered():
+        if obj["kind"] == "GitRepository":
+            obj["spec"] |= {"url": git_url, "ref": {"branch": "main"}}
+        expected[f"{obj['kind']}/{obj['metadata']['name']}"] = obj
+    assert rendered == expected

@@ -86,14 +86,15 @@ class Tofu:
         }
 
     def run(
-        self, *args: str, check: bool = True, timeout: float = 300
+        self, *args: str, check: bool = True, timeout: float = 300, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [str(build_root() / "bin" / "tofu"), f"-chdir={INFRA / self.module}", *args]
         started = time.monotonic()
         result = subprocess.run(
-            argv, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
-        )
+            argv, env=self.env, input=stdin, capture_output=True, text=True, timeout=timeout,
+            check=False,
+        )  # fmt: skip
         self.timings[args[0]] = round(time.monotonic() - started, 2)
         if check and result.returncode != 0:
             output = f"{result.stdout}\n{result.stderr}"
