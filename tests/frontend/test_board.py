@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from frontend.board import build_board
-from frontend.snapshot import ObjectSnapshot, ProbeResult, ProbeSnapshot
+import pytest
+
+from frontend.board import build_board, meta_subjects
+from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
+from frontend.status.card import DeploymentCard
 from frontend.status.health import HealthCode
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import NOW, rollout, warning_event
+from tests.support.objects import DIGEST_V1, DIGEST_V2, NOW, edited, rollout, warning_event
 
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 
@@ -110,3 +113,68 @@ def test_build_board_gives_each_card_only_the_events_about_it() -> None:
 
     assert [e.message for e in cards["web"].events] == ["web's pod"]
     assert [e.message for e in cards["web-api"].events] == ["web-api's pod"]
+
+
+def _service(name: str, namespace: str = "dev") -> list[Json]:
+    """A rollout of NAME whose pods carry app.kubernetes.io/name=NAME and its own image."""
+    image = f"ghcr.io/acme/{name}:1.0.0"
+
+    def own(obj: Json) -> None:
+        spec = obj.get("spec", {})
+        for holder in (spec.get("template"), obj if obj["kind"] == "Pod" else None):
+            if holder is None:
+                continue
+            holder["metadata"]["labels"]["app.kubernetes.io/name"] = name
+            for container in holder["spec"]["containers"]:
+                container["image"] = image
+        for status in obj.get("status", {}).get("containerStatuses", []):
+            status["image"] = image
+            status["imageID"] = f"ghcr.io/acme/{name}@{DIGEST_V1}"
+
+    return [edited(obj, own) for obj in rollout(name, namespace)]
+
+
+def _meta(digest: str, pod: str | None) -> ProbeSnapshot:
+    body: Json = {"git_sha": "0" * 40, "image": {"ref": "ghcr.io/acme/backend:1.0.0",
+                                                   "digest": digest}}  # fmt: skip
+    if pod is not None:
+        body["pod"] = {"name": pod, "namespace": "dev"}
+    return ProbeSnapshot(service=ProbeResult(target="service", url="http://backend", meta=body))
+
+
+@pytest.mark.parametrize("names_its_pod", [True, False], ids=["pod-named", "by-selector"])
+def test_meta_is_compared_with_the_backend_card_only(names_its_pod: bool) -> None:
+    backend, frontend = _service("backend"), _service("frontend")
+    objects = StaticCluster([*backend, *frontend], ("dev",)).snapshot()
+    pod = backend[-1]["metadata"]["name"] if names_its_pod else None
+    selector = {"app.kubernetes.io/name": "backend"}
+
+    def cards(probes: ProbeSnapshot) -> dict[str, DeploymentCard]:
+        board = build_board(objects, probes, NOW, selector)
+        return {e.card.name: e.card for e in board.groups[0].entries}
+
+    agreeing = cards(_meta(DIGEST_V1, pod))
+    # The frontend's card shows its own chain: not judged by the backend's /meta.
+    assert agreeing["frontend"].provenance.mismatch is False
+    assert agreeing["frontend"].provenance.meta_image is None
+    assert agreeing["frontend"].provenance.running == (DIGEST_V1,)
+    assert agreeing["backend"].provenance.mismatch is False
+    assert agreeing["backend"].provenance.meta_image == "ghcr.io/acme/backend:1.0.0"
+
+    # A real mismatch on the backend is still flagged, and only there.
+    lying = cards(_meta(DIGEST_V2, pod))
+    assert lying["backend"].provenance.mismatch is True
+    assert any("/meta reports" in r for r in lying["backend"].provenance.reasons)
+    assert lying["frontend"].provenance.mismatch is False
+
+
+def test_meta_naming_a_pod_elsewhere_falls_back_to_the_selector() -> None:
+    backend = _service("backend")
+    subjects = meta_subjects(
+        [backend[0]], [backend[1]], backend[2:],
+        {"pod": {"name": "backend-elsewhere", "namespace": "prod"}},
+        {"app.kubernetes.io/name": "backend"},
+    )  # fmt: skip
+    assert subjects == {backend[0]["metadata"]["uid"]}
+    assert meta_subjects([backend[0]], [], [], {"pod": {"name": "x"}}, {}) == frozenset()
+    assert meta_subjects([backend[0]], [], [], None, {"app": "x"}) == frozenset()

@@ -24,7 +24,7 @@ from frontend.routes import api, delivery, feed, health, pages, static
 from frontend.runtime import Runtime
 from frontend.settings import Settings
 from frontend.snapshot import ObjectSource
-from frontend.targets import Target, backend_pod_targets
+from frontend.targets import Target, backend_pod_targets, parse_selector
 from frontend.watch_cache import WatchCache
 from servicekit.app import service_app
 from servicekit.edge import Edge
@@ -50,8 +50,12 @@ def create_app(
     assets = Assets.discover(settings.vendor_dir)
     templates = environment(assets)
 
+    backend_selector = parse_selector(settings.backend_pod_selector)
+
     def build() -> Board:
-        return build_board(source.snapshot(), probes.snapshot(), datetime.now(UTC))
+        return build_board(
+            source.snapshot(), probes.snapshot(), datetime.now(UTC), backend_selector
+        )
 
     delivery_panel = None  # off unless a checkout of the config repository is configured
     if settings.delivery_repo is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -128,11 +128,53 @@ def _environment(deployments: Iterable[Json]) -> str | None:
     return None
 
 
-def build_board(objects: ObjectSnapshot, backend: ProbeSnapshot, now: datetime) -> Board:
+def meta_subjects(
+    deployments: Iterable[Json],
+    replicasets: Iterable[Json],
+    pods: Iterable[Json],
+    meta: Json | None,
+    backend_selector: Mapping[str, str],
+) -> frozenset[str]:
+    """The uids of the Deployments whose pods the backend's ``/meta`` describes.
+
+    The pod ``/meta`` names, when it is on the board, decides: its ReplicaSet's
+    Deployment. Otherwise every Deployment whose pod template matches the backend pod
+    selector. Only those cards compare their images with ``/meta``; every other card
+    shows its own chain (declared image, pods' digests), so the frontend's card is not
+    judged by what the backend says about itself.
+    """
+    if meta is None:
+        return frozenset()
+    pod_name, pod_namespace = text(meta, "pod", "name"), text(meta, "pod", "namespace")
+    if pod_name:
+        owner_of = {uid(rs): text(controller_ref(rs), "uid") for rs in replicasets}
+        for pod in pods:
+            if name(pod) == pod_name and pod_namespace in ("", namespace(pod)):
+                owner = owner_of.get(text(controller_ref(pod), "uid"), "")
+                return frozenset({owner} if owner else ())
+    if not backend_selector:
+        return frozenset()
+    return frozenset(
+        uid(dep)
+        for dep in deployments
+        if all(
+            label_value == text(dep, "spec", "template", "metadata", "labels", key)
+            for key, label_value in backend_selector.items()
+        )
+    )
+
+
+def build_board(
+    objects: ObjectSnapshot,
+    backend: ProbeSnapshot,
+    now: datetime,
+    backend_selector: Mapping[str, str] | None = None,
+) -> Board:
     """Group every Deployment's card by namespace.
 
     ReplicaSets and pods are indexed by controller, so each card receives its own; events are
     indexed once per namespace, and each card picks the ones about it from that index.
+    ``/meta`` goes only to the cards of the backend's own Deployment (``meta_subjects``).
     """
     replicasets = _by_controller(objects.of_kind("replicasets"))
     pods = _by_controller(objects.of_kind("pods"))
@@ -141,6 +183,10 @@ def build_board(objects: ObjectSnapshot, backend: ProbeSnapshot, now: datetime) 
     }
     gitops = gitops_index(objects.of_kind("applications"), objects.of_kind("kustomizations"))
     meta = backend.service.meta
+    subjects = meta_subjects(
+        objects.of_kind("deployments"), objects.of_kind("replicasets"),
+        objects.of_kind("pods"), meta, backend_selector or {},
+    )  # fmt: skip
 
     deployments = _by_namespace(objects.of_kind("deployments"))
     groups = []
@@ -149,7 +195,8 @@ def build_board(objects: ObjectSnapshot, backend: ProbeSnapshot, now: datetime) 
         for dep in sorted(deployments[ns], key=name):
             own = replicasets.get(uid(dep), [])
             own_pods = [pod for rs in own for pod in pods.get(uid(rs), [])]
-            card = deployment_card(dep, own, own_pods, events.get(ns, ()), now, meta=meta)
+            own_meta = meta if uid(dep) in subjects else None
+            card = deployment_card(dep, own, own_pods, events.get(ns, ()), now, meta=own_meta)
             entries.append(Entry(card, gitops.get((ns, name(dep)), ())))
         groups.append(Group(ns, _environment(deployments[ns]), tuple(entries)))
     stale = backend.is_stale(now)
