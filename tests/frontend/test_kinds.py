@@ -34,7 +34,10 @@ def test_kind_path_and_rbac_name(plural: str, path: str, rbac_name: str) -> None
 
 
 def test_workload_kinds_are_always_watched_and_gitops_kinds_only_when_served() -> None:
-    assert [k.plural for k in WORKLOAD_KINDS] == ["deployments", "replicasets", "pods", "events"]
+    assert [k.plural for k in WORKLOAD_KINDS] == [
+        "deployments", "replicasets", "statefulsets", "daemonsets", "controllerrevisions",
+        "pods", "events",
+    ]  # fmt: skip
     assert [k.plural for k in GITOPS_KINDS] == ["applications", "kustomizations"]
     assert all(k.optional for k in GITOPS_KINDS)
     assert not any(k.optional for k in WORKLOAD_KINDS)

@@ -31,7 +31,8 @@ MANAGER = "--field-manager=gitops-platform-tests"
 GITOPS_NAMESPACES = ("argocd", "flux-system")
 READ = ("get", "list", "watch")
 WRITE = ("create", "update", "patch", "delete", "deletecollection")
-BOARD_READS = ("deployments.apps", "replicasets.apps", "pods", "events", "events.events.k8s.io")
+BOARD_READS = ("deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps",
+               "controllerrevisions.apps", "pods", "events", "events.events.k8s.io")  # fmt: skip
 
 
 def _ns(env: str) -> str:

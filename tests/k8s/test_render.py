@@ -315,7 +315,17 @@ def test_frontend_settings_and_rbac(rendered: dict[str, list[Json]], env: str) -
         {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}
     ]
     assert one(objects, "Role", "frontend")["rules"] == [
-        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets"], "verbs": READ},
+        {
+            "apiGroups": ["apps"],
+            "verbs": READ,
+            "resources": [
+                "deployments",
+                "replicasets",
+                "statefulsets",
+                "daemonsets",
+                "controllerrevisions",
+            ],
+        },
         {"apiGroups": [""], "resources": ["pods", "events"], "verbs": READ},
         {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ},
     ]

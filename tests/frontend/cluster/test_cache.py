@@ -144,8 +144,9 @@ def test_forbidden_names_the_missing_permission(
     kube: Kube, namespace: str, control_plane: ControlPlane, tmp_path: Path
 ) -> None:
     rules = [
-        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets"],
-         "verbs": ["get", "list", "watch"]},
+        {"apiGroups": ["apps"], "verbs": ["get", "list", "watch"],
+         "resources": ["deployments", "replicasets", "statefulsets", "daemonsets",
+                       "controllerrevisions"]},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list", "watch"]},
     ]  # fmt: skip
     kube.apply(*service_account_with_role("board-narrow", namespace, rules), namespace=namespace)

@@ -218,7 +218,9 @@ def test_card_serialises_to_json_with_stable_fields() -> None:
         "events",
         "revisions",
         "provenance",
+        "kind",
     ]
+    assert data["kind"] == "Deployment"
     assert data["health"] == {
         "code": "Progressing",
         "message": "Waiting for rollout to finish: 1 out of 3 new replicas have been updated...",

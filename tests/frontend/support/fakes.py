@@ -13,6 +13,9 @@ from tests.support.objects import NAMESPACE
 _PLURALS = {
     "Deployment": "deployments",
     "ReplicaSet": "replicasets",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+    "ControllerRevision": "controllerrevisions",
     "Pod": "pods",
     "Event": "events",
     "Application": "applications",

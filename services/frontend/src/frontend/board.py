@@ -13,6 +13,7 @@ from frontend.status.durations import human_duration
 from frontend.status.events import EventIndex
 from frontend.status.gitops import GitOpsStatus, gitops_index
 from frontend.status.objects import controller_ref, label, name, namespace, text, uid
+from frontend.status.set_card import set_card
 from servicekit.redaction import redact_url
 
 ENVIRONMENT_LABELS = ("app.kubernetes.io/environment", "environment", "env")
@@ -32,7 +33,14 @@ class Entry:
 
     @property
     def anchor(self) -> str:
-        return f"d-{self.card.namespace}-{self.card.name}"
+        prefix = _ANCHOR_PREFIX.get(self.card.kind, "d")
+        return f"{prefix}-{self.card.namespace}-{self.card.name}"
+
+
+# Cards are ids in the page: one prefix per kind, so a Deployment and a StatefulSet may
+# share a name. Deployments keep "d-" so links to them stay valid.
+_ANCHOR_PREFIX = {"Deployment": "d", "StatefulSet": "sts", "DaemonSet": "ds"}
+_KIND_ORDER = {"Deployment": 0, "StatefulSet": 1, "DaemonSet": 2}
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,8 @@ def banners(
     return found
 
 
-def _environment(deployments: Iterable[Json]) -> str | None:
-    for dep in deployments:
+def _environment(workloads: Iterable[Json]) -> str | None:
+    for dep in workloads:
         for key in ENVIRONMENT_LABELS:
             if label(dep, key):
                 return label(dep, key)
@@ -129,19 +137,19 @@ def _environment(deployments: Iterable[Json]) -> str | None:
 
 
 def meta_subjects(
-    deployments: Iterable[Json],
+    workloads: Iterable[Json],
     replicasets: Iterable[Json],
     pods: Iterable[Json],
     meta: Json | None,
     backend_selector: Mapping[str, str],
 ) -> frozenset[str]:
-    """The uids of the Deployments whose pods the backend's ``/meta`` describes.
+    """The uids of the workloads whose pods the backend's ``/meta`` describes.
 
     The pod ``/meta`` names, when it is on the board, decides: its ReplicaSet's
-    Deployment. Otherwise every Deployment whose pod template matches the backend pod
-    selector. Only those cards compare their images with ``/meta``; every other card
-    shows its own chain (declared image, pods' digests), so the frontend's card is not
-    judged by what the backend says about itself.
+    Deployment, or the StatefulSet or DaemonSet that owns it. Otherwise every workload
+    whose pod template matches the backend pod selector. Only those cards compare their
+    images with ``/meta``; every other card shows its own chain (declared image, pods'
+    digests), so the frontend's card is not judged by what the backend says about itself.
     """
     if meta is None:
         return frozenset()
@@ -150,13 +158,14 @@ def meta_subjects(
         owner_of = {uid(rs): text(controller_ref(rs), "uid") for rs in replicasets}
         for pod in pods:
             if name(pod) == pod_name and pod_namespace in ("", namespace(pod)):
-                owner = owner_of.get(text(controller_ref(pod), "uid"), "")
+                controller = text(controller_ref(pod), "uid")
+                owner = owner_of.get(controller, controller)
                 return frozenset({owner} if owner else ())
     if not backend_selector:
         return frozenset()
     return frozenset(
         uid(dep)
-        for dep in deployments
+        for dep in workloads
         if all(
             label_value == text(dep, "spec", "template", "metadata", "labels", key)
             for key, label_value in backend_selector.items()
@@ -184,21 +193,40 @@ def build_board(
     gitops = gitops_index(objects.of_kind("applications"), objects.of_kind("kustomizations"))
     meta = backend.service.meta
     subjects = meta_subjects(
-        objects.of_kind("deployments"), objects.of_kind("replicasets"),
-        objects.of_kind("pods"), meta, backend_selector or {},
+        [*objects.of_kind("deployments"), *objects.of_kind("statefulsets"),
+         *objects.of_kind("daemonsets")],
+        objects.of_kind("replicasets"), objects.of_kind("pods"), meta, backend_selector or {},
     )  # fmt: skip
 
     deployments = _by_namespace(objects.of_kind("deployments"))
+    # StatefulSets and DaemonSets own their pods and ControllerRevisions directly.
+    sets = {
+        kind: _by_namespace(objects.of_kind(plural))
+        for kind, plural in (("StatefulSet", "statefulsets"), ("DaemonSet", "daemonsets"))
+    }
+    revisions = _by_controller(objects.of_kind("controllerrevisions"))
     groups = []
-    for ns in sorted(deployments):
+    namespaces = deployments.keys() | sets["StatefulSet"].keys() | sets["DaemonSet"].keys()
+    for ns in sorted(namespaces):
         entries = []
-        for dep in sorted(deployments[ns], key=name):
+        for dep in deployments.get(ns, []):
             own = replicasets.get(uid(dep), [])
             own_pods = [pod for rs in own for pod in pods.get(uid(rs), [])]
             own_meta = meta if uid(dep) in subjects else None
             card = deployment_card(dep, own, own_pods, events.get(ns, ()), now, meta=own_meta)
             entries.append(Entry(card, gitops.get((ns, name(dep)), ())))
-        groups.append(Group(ns, _environment(deployments[ns]), tuple(entries)))
+        for kind, by_namespace in sets.items():
+            for workload in by_namespace.get(ns, []):
+                own_meta = meta if uid(workload) in subjects else None
+                card = set_card(
+                    workload, revisions.get(uid(workload), []), pods.get(uid(workload), []),
+                    events.get(ns, ()), now, kind=kind, meta=own_meta,
+                )  # fmt: skip
+                entries.append(Entry(card, gitops.get((ns, name(workload)), ())))
+        entries.sort(key=lambda e: (e.card.name, _KIND_ORDER.get(e.card.kind, 9)))
+        workloads = [*deployments.get(ns, [])]
+        workloads += [w for by_namespace in sets.values() for w in by_namespace.get(ns, [])]
+        groups.append(Group(ns, _environment(workloads), tuple(entries)))
     stale = backend.is_stale(now)
     return Board(
         now, objects, backend, stale, tuple(banners(objects, backend, stale, now)), tuple(groups)

@@ -27,6 +27,10 @@ class Kind:
 KINDS = (
     Kind("deployments", "apps", "v1"),
     Kind("replicasets", "apps", "v1"),
+    Kind("statefulsets", "apps", "v1"),
+    Kind("daemonsets", "apps", "v1"),
+    # The revisions of StatefulSets and DaemonSets (their pods carry the hash).
+    Kind("controllerrevisions", "apps", "v1"),
     Kind("pods", "", "v1"),
     # Only Warning events are shown; the field selector keeps Normal ones off the wire.
     Kind("events", "", "v1", selector="type=Warning"),

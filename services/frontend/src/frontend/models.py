@@ -46,10 +46,19 @@ class DeploymentEntry(BaseModel):
     gitops: list[GitOpsStatus]
 
 
+class WorkloadEntry(BaseModel):
+    """A StatefulSet or DaemonSet: the same card as a Deployment's, its ``kind`` set."""
+
+    workload: DeploymentCard
+    gitops: list[GitOpsStatus]
+
+
 class NamespaceStatus(BaseModel):
     namespace: str
     environment: str | None
     deployments: list[DeploymentEntry]
+    statefulsets: list[WorkloadEntry] = Field(default_factory=list)
+    daemonsets: list[WorkloadEntry] = Field(default_factory=list)
 
 
 class StatusV1(BaseModel):
@@ -62,5 +71,7 @@ class StatusV1(BaseModel):
     board_version: int = Field(description="Grows by one per batched change.")
     cluster: ClusterInfo
     backend: BackendInfo
-    health_counts: dict[str, int] = Field(description="Deployments per health code.")
+    health_counts: dict[str, int] = Field(
+        description="Workloads (Deployments, StatefulSets, DaemonSets) per health code."
+    )
     namespaces: list[NamespaceStatus]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from frontend.board import Board
+from frontend.board import Board, Entry
 from frontend.deps import RuntimeDep
 from frontend.models import (
     BackendInfo,
@@ -16,6 +17,7 @@ from frontend.models import (
     DeploymentEntry,
     NamespaceStatus,
     StatusV1,
+    WorkloadEntry,
 )
 from frontend.snapshot import ProbeResult
 from servicekit.http import NO_STORE
@@ -39,6 +41,14 @@ def _probe(result: ProbeResult) -> BackendProbe:
         last_success=result.last_success,
         last_error=result.last_error,
     )
+
+
+def _workloads(entries: Iterable[Entry], kind: str) -> list[WorkloadEntry]:
+    return [
+        WorkloadEntry(workload=e.card, gitops=list(e.gitops))
+        for e in entries
+        if e.card.kind == kind
+    ]
 
 
 def status_document(board: Board, version: int, namespace: str | None = None) -> StatusV1:
@@ -68,8 +78,12 @@ def status_document(board: Board, version: int, namespace: str | None = None) ->
                 namespace=g.namespace,
                 environment=g.environment,
                 deployments=[
-                    DeploymentEntry(deployment=e.card, gitops=list(e.gitops)) for e in g.entries
+                    DeploymentEntry(deployment=e.card, gitops=list(e.gitops))
+                    for e in g.entries
+                    if e.card.kind == "Deployment"
                 ],
+                statefulsets=_workloads(g.entries, "StatefulSet"),
+                daemonsets=_workloads(g.entries, "DaemonSet"),
             )
             for g in groups
         ],
@@ -86,7 +100,7 @@ async def read_status(
     response: Response,
     namespace: Annotated[str | None, Query(pattern=NAMESPACE_PATTERN, max_length=63)] = None,
 ) -> StatusV1:
-    """Every Deployment's verdict and the backend's report, from the cache (no API calls)."""
+    """Every workload's verdict and the backend's report, from the cache (no API calls)."""
     version = runtime.feed.version
     board, _ = await runtime.board.get(version)
     if namespace is not None and namespace not in board.objects.namespaces:

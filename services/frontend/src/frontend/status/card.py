@@ -78,6 +78,7 @@ class DeploymentCard:
     events: tuple[EventRow, ...]  # Warning events, newest first
     revisions: Revisions
     provenance: Provenance
+    kind: str = "Deployment"  # or StatefulSet, DaemonSet (status.set_card)
 
 
 def _counts(deployment: Obj) -> Counts:
@@ -94,7 +95,7 @@ def _counts(deployment: Obj) -> Counts:
     )
 
 
-def _conditions(deployment: Obj) -> tuple[ConditionRow, ...]:
+def conditions(deployment: Obj) -> tuple[ConditionRow, ...]:
     return tuple(
         ConditionRow(
             type=text(entry, "type"),
@@ -107,7 +108,7 @@ def _conditions(deployment: Obj) -> tuple[ConditionRow, ...]:
     )
 
 
-def _image(deployment: Obj, current_pods: Sequence[Obj]) -> str:
+def declared_image(deployment: Obj, current_pods: Sequence[Obj]) -> str:
     """``image:tag@sha256:...`` for the first container, from what the current pods run."""
     containers = items(deployment, "spec", "template", "spec", "containers")
     if not containers:
@@ -165,9 +166,9 @@ def deployment_card(
         paused=flag(deployment, "spec", "paused"),
         revision=revision(deployment),
         pod_template_hash=text(current, "metadata", "labels", "pod-template-hash"),
-        image=_image(deployment, current_pods),
+        image=declared_image(deployment, current_pods),
         images=container_images(mapping(deployment, "spec", "template")),
-        conditions=_conditions(deployment),
+        conditions=conditions(deployment),
         pods=rows,
         events=warning_events(events, subjects, now, max_events),
         revisions=revision_history(owned),

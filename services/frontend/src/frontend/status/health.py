@@ -78,7 +78,7 @@ class Health:
     causes: tuple[str, ...] = ()
 
 
-def _pending_deletion(obj: Obj) -> Health | None:
+def pending_deletion(obj: Obj) -> Health | None:
     """GetResourceHealth's front door, for every kind: deletion wins unless a hook holds it."""
     finalizers = mapping(obj, "metadata").get("finalizers") or []
     if deleting(obj) and HOOK_FINALIZER not in finalizers:
@@ -111,12 +111,12 @@ def _argo_deployment(deployment: Obj) -> Health:
 
 def argo_deployment_health(deployment: Mapping[str, Any]) -> Health:
     """Argo CD's health for a live Deployment, exactly."""
-    return _pending_deletion(deployment) or _argo_deployment(deployment)
+    return pending_deletion(deployment) or _argo_deployment(deployment)
 
 
 def replicaset_health(replicaset: Mapping[str, Any]) -> Health:
     """Argo CD's ``getAppsv1ReplicaSetHealth`` behind the deletion front door."""
-    deletion = _pending_deletion(replicaset)
+    deletion = pending_deletion(replicaset)
     if deletion is not None:
         return deletion
     waiting = "Waiting for rollout to finish: "
@@ -169,7 +169,7 @@ def _failed_message(pod: Obj) -> str:
 # One return per Go branch keeps the port checkable against gitops-engine line by line.
 def pod_health(pod: Mapping[str, Any]) -> Health:  # noqa: PLR0911
     """Argo CD's ``getCorev1PodHealth`` behind the deletion front door."""
-    deletion = _pending_deletion(pod)
+    deletion = pending_deletion(pod)
     if deletion is not None:
         return deletion
     restart_always = _restart_always(pod)
@@ -207,7 +207,7 @@ def pod_health(pod: Mapping[str, Any]) -> Health:  # noqa: PLR0911
     return Health(HealthCode.UNKNOWN, message)
 
 
-def _summary(causes: Sequence[str]) -> str:
+def summary(causes: Sequence[str]) -> str:
     shown = "; ".join(causes[:MAX_CAUSES_IN_MESSAGE])
     hidden = len(causes) - MAX_CAUSES_IN_MESSAGE
     return f"{shown}; and {hidden} more" if hidden > 0 else shown
@@ -228,10 +228,25 @@ def deployment_health(
     """
     if deployment is None:
         return Health(HealthCode.MISSING, "Deployment does not exist")
-    health = argo_deployment_health(deployment)
-    if health.code not in (HealthCode.HEALTHY, HealthCode.PROGRESSING) or deleting(deployment):
+    return early_degraded(
+        argo_deployment_health(deployment), deployment, current, current_pods, now
+    )
+
+
+def early_degraded(
+    health: Health,
+    workload: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+    current_pods: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> Health:
+    """Argo CD's HEALTH of WORKLOAD, turned Degraded early by its current pods' failures.
+
+    Only Healthy and Progressing can turn; a workload being deleted keeps its verdict.
+    """
+    if health.code not in (HealthCode.HEALTHY, HealthCode.PROGRESSING) or deleting(workload):
         return health
-    causes = early_causes(deployment, current, current_pods, now)
+    causes = early_causes(workload, current, current_pods, now)
     if not causes:
         return health
-    return Health(HealthCode.DEGRADED, _summary(causes), tuple(causes))
+    return Health(HealthCode.DEGRADED, summary(causes), tuple(causes))
