@@ -52,3 +52,45 @@ def test_board_memo_rebuilds_when_the_version_moves() -> None:
     assert fragments[0] == fragments[1]
     assert 'data-version="1"' in fragments[0]
     assert 'data-version="2"' in fragments[2]
+
+
+def _changing_memo(boards: list[list[dict[str, object]]]) -> BoardMemo:
+    """A memo whose Nth build sees the Nth list of objects."""
+    snapshots = iter(boards)
+
+    def build() -> Board:
+        return build_board(StaticCluster(next(snapshots)).snapshot(), PROBES, NOW)
+
+    return BoardMemo(build, environment(Assets.discover(None)))
+
+
+def test_a_change_to_one_card_renders_and_sends_only_that_card() -> None:
+    many = [obj for n in range(20) for obj in rollout(f"web{n:02d}")]
+    scaled = [obj for n in range(20) for obj in rollout(f"web{n:02d}", ready=2 if n == 7 else None)]
+    memo = _changing_memo([many, scaled])
+
+    async def two_versions() -> tuple[str, str | None]:
+        _, full = await memo.get(1)
+        return full, await memo.delta(1, 2)
+
+    full, delta = asyncio.run(two_versions())
+
+    assert delta is not None
+    assert memo.card_renders == 21  # 20 cards once, then only the one that changed
+    assert delta.count("<article ") == 1
+    assert 'id="d-shop-web07"' in delta
+    assert '<article hx-swap-oob="true" class="card' in delta
+    for part in ('id="banners" hx-swap-oob="true"', 'id="backend-panel" hx-swap-oob="true"',
+                 'id="board-foot" data-version="2" hx-swap-oob="true"'):  # fmt: skip
+        assert part in delta
+    assert len(delta) < len(full) / 5
+
+
+def test_an_added_card_or_a_forgotten_version_needs_the_whole_board() -> None:
+    memo = _changing_memo([rollout("web"), [*rollout("web"), *rollout("api")], rollout("web")])
+
+    async def deltas() -> list[str | None]:
+        await memo.get(1)
+        return [await memo.delta(1, 2), await memo.delta(99, 3)]
+
+    assert asyncio.run(deltas()) == [None, None]

@@ -106,6 +106,8 @@ def test_cluster_strings_render_as_text(page: Page, kube: Kube, namespace: str) 
     card = f"#d-{namespace}-escaping"
 
     page.wait_for_selector(f"{card} .event-message", timeout=30_000)
+    page.wait_for_selector(f"{card}-revisions > summary", timeout=30_000)
+    page.click(f"{card}-revisions > summary")  # the history is folded until opened
     page.wait_for_selector(f"{card} .change-cause", timeout=30_000)
 
     assert page.inner_text(f"{card} .event-message") == EVIL
@@ -129,3 +131,32 @@ def test_board_screenshot_for_the_readme(page: Page, kube: Kube, namespace: str)
     assert SCREENSHOT.stat().st_size > 10_000
     page.keyboard.press("Tab")  # keyboard reachable: the skip link takes focus first
     assert page.evaluate("document.activeElement.className") == "skip"
+
+
+def test_an_opened_section_stays_open_while_its_card_updates(
+    page: Page, kube: Kube, namespace: str
+) -> None:
+    card = f"#d-{namespace}-ledger"
+    kube.apply(deployment_manifest("ledger", replicas=2), namespace=namespace)
+    page.wait_for_selector(f'{card}[data-done="true"]', timeout=60_000)
+    kube.run("set", "image", "deployment/ledger", f"app={IMAGE[:-5]}6.9.1", "-n", namespace)
+    page.wait_for_selector(f'{card}[data-revision="2"][data-done="true"]', timeout=60_000)
+
+    page.click(f"{card}-revisions > summary")
+    assert page.eval_on_selector(f"{card}-revisions", "el => el.open")
+    page.evaluate(
+        f"window.__before = document.querySelector('{card}');"
+        "window.__group = document.querySelector('#board .group')"
+    )
+    # A change to this card only: it comes as a delta, replacing the card element.
+    kube.run("scale", "deployment/ledger", "--replicas=3", "-n", namespace)
+    # Polled through DevTools: wait_for_function evaluates strings in the page, which
+    # the board's CSP (no unsafe-eval) rightly refuses.
+    replaced = (
+        f"document.querySelector('{card}') !== window.__before"
+        f" && document.querySelector('{card} .num').textContent.endsWith('/3')"
+    )
+    wait_for("the card replaced at 3 replicas", lambda: page.evaluate(replaced), timeout=30)
+    assert page.eval_on_selector(f"{card}-revisions", "el => el.open")
+    # Patched by a delta, not rebuilt: the namespace's section is the same element.
+    assert page.evaluate("document.querySelector('#board .group') === window.__group")

@@ -75,15 +75,16 @@ async def _read(
     chunks: list[str],
     board: asyncio.Event | None = None,
     epoch: str | None = "this process",
+    event: str = "board",
 ) -> None:
-    """Collect the stream's chunks; set ``board`` once a board message arrived.
+    """Collect the stream's chunks; set ``board`` once an ``event`` message arrived.
 
     ``epoch`` is the page's ("this process": the runtime's own)."""
     epoch = runtime.feed.epoch if epoch == "this process" else epoch
     response = await stream_board(viewer, runtime, since=since, epoch=epoch)  # type: ignore[arg-type]
     async for chunk in response.body_iterator:
         chunks.append(str(chunk))
-        if board is not None and chunks[-1].startswith("event: board"):
+        if board is not None and chunks[-1].startswith(f"event: {event}"):
             board.set()
 
 
@@ -147,3 +148,31 @@ def test_the_page_names_its_process_in_the_stream_url(make_client: ClientFactory
     epoch = client.app.state.runtime.feed.epoch  # type: ignore[attr-defined]
 
     assert f'sse-connect="/events?since=1&amp;epoch={epoch}"' in client.get("/").text
+
+
+def test_a_page_that_shows_a_kept_version_gets_deltas_not_the_board() -> None:
+    runtime = _idle_runtime()
+    feed = runtime.feed
+    chunks: list[str] = []
+
+    async def scenario() -> None:
+        await runtime.board.get(feed.version)  # what rendering the page did
+        delta = asyncio.Event()
+        folding = asyncio.create_task(feed.run())
+        reading = asyncio.create_task(
+            _read(runtime, Viewer(), feed.version, chunks, delta, event="delta")
+        )
+        await asyncio.sleep(0.01)
+        feed.mark()
+        await delta.wait()
+        await feed.close()
+        await reading
+        folding.cancel()
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
+
+    deltas = [c for c in chunks if c.startswith("event: delta")]
+    assert not any(c.startswith("event: board") for c in chunks)
+    # Nothing in the cluster changed: the footer and panels move, no card is resent.
+    assert "<article" not in deltas[0]
+    assert 'id="board-foot" data-version="2" hx-swap-oob="true"' in deltas[0]

@@ -1,4 +1,9 @@
-"""``GET /events``: the change feed as server-sent events, one board fragment per version."""
+"""``GET /events``: the change feed as server-sent events.
+
+The whole board (``event: board``) first and whenever the page cannot be patched; after
+that, per batched change, only what changed (``event: delta``: the changed cards and the
+board's chrome as htmx out-of-band swaps, ``frontend.board_memo``).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +34,14 @@ async def _board_messages(request: Request, runtime: Runtime, since: int) -> Asy
         seen = since
         while not feed.closed:
             if feed.version > seen:
-                seen = feed.version
-                _, fragment = await runtime.board.get(seen)
-                yield sse_message("board", fragment)
+                newest = feed.version
+                delta = await runtime.board.delta(seen, newest) if seen else None
+                if delta is None:
+                    _, fragment = await runtime.board.get(newest)
+                    yield sse_message("board", fragment)
+                else:
+                    yield sse_message("delta", delta)
+                seen = newest
             version = await feed.wait_newer(seen, runtime.settings.heartbeat_seconds)
             if version == seen and not feed.closed:
                 if await request.is_disconnected():
@@ -59,7 +69,7 @@ async def stream_board(
         ),
     ] = None,
 ) -> StreamingResponse:
-    """``event: board`` with the fragment on each batched change, and a heartbeat.
+    """``event: board`` or ``event: delta`` on each batched change, and a heartbeat.
 
     A viewer whose ``since`` is from another process (a restarted board), or is ahead of
     this one's version, gets the current board at once instead of waiting for a version

@@ -24,6 +24,32 @@
     sseOpen = false;
   });
 
+  // Live updates replace cards (a delta swaps a changed card by id; a full board swaps
+  // them all). What a viewer opened stays open: remember open <details> by id and reopen
+  // them after every swap; keep the scroll position across a full swap.
+  var opened = new Set();
+  document.addEventListener("toggle", function (event) {
+    var el = event.target;
+    if (!el.id || el.tagName !== "DETAILS" || !el.closest("#board")) { return; }
+    if (el.open) { opened.add(el.id); } else { opened.delete(el.id); }
+  }, true);  // toggle does not bubble
+  function reopen() {
+    opened.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && !el.open) { el.open = true; }
+    });
+  }
+  var scrollY = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "board") { scrollY = window.scrollY; }
+  });
+  ["htmx:afterSwap", "htmx:oobAfterSwap"].forEach(function (name) {
+    document.addEventListener(name, function () {
+      reopen();
+      if (scrollY !== null) { window.scrollTo(0, scrollY); scrollY = null; }
+    });
+  });
+
   window.setInterval(function () {
     if (sseOpen || !window.htmx) { return; }
     var poller = document.getElementById("poller");
