@@ -50,6 +50,33 @@
     });
   });
 
+  // Ages count here, from the timestamps in the markup, as kubectl prints them
+  // (apimachinery HumanDuration, as frontend.status.durations): the server resends a card
+  // only when the card changed, not because a second passed.
+  function human(seconds) {
+    if (seconds < -1) { return "<invalid>"; }
+    if (seconds < 0) { return "0s"; }
+    if (seconds < 120) { return seconds + "s"; }
+    var m = Math.floor(seconds / 60), h = Math.floor(seconds / 3600), d = Math.floor(h / 24);
+    function two(big, unit, small, smallUnit) { return big + unit + (small ? small + smallUnit : ""); }
+    if (m < 10) { return two(m, "m", seconds % 60, "s"); }
+    if (m < 180) { return m + "m"; }
+    if (h < 8) { return two(h, "h", m % 60, "m"); }
+    if (h < 48) { return h + "h"; }
+    if (h < 192) { return two(d, "d", h % 24, "h"); }
+    if (h < 2 * 365 * 24) { return d + "d"; }
+    var y = Math.floor(d / 365), rest = d % 365;
+    return (h < 8 * 365 * 24 && rest) ? y + "y" + rest + "d" : y + "y";
+  }
+  function count() {
+    var now = Date.now();
+    document.querySelectorAll("#board time.ago[datetime]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (!isNaN(at)) { el.textContent = human(Math.trunc((now - at) / 1000)); }
+    });
+  }
+  window.setInterval(count, 1000);
+
   window.setInterval(function () {
     if (sseOpen || !window.htmx) { return; }
     var poller = document.getElementById("poller");

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,8 @@ class EventRow:
     name: str
     count: int
     last_seen: str  # RFC 3339, the newest time the event was observed
-    age: str  # kubectl's LAST SEEN column
+    # kubectl's LAST SEEN column; not compared (the browser counts it from last_seen).
+    age: str = field(compare=False)
 
 
 def _subject(event: Obj) -> Obj:
