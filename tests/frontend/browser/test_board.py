@@ -160,3 +160,48 @@ def test_an_opened_section_stays_open_while_its_card_updates(
     assert page.eval_on_selector(f"{card}-revisions", "el => el.open")
     # Patched by a delta, not rebuilt: the namespace's section is the same element.
     assert page.evaluate("document.querySelector('#board .group') === window.__group")
+
+
+def test_filters_live_in_the_url_and_survive_updates(
+    browser: Browser, live_board: ServiceProcess, kube: Kube, namespace: str
+) -> None:
+    kube.apply(deployment_manifest("filter-ok", replicas=1), namespace=namespace)
+    failing = deployment_manifest("filter-bad", replicas=1, pod_labels=fault_labels("crashloop"))
+    kube.apply(failing, namespace=namespace)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(live_board.url + "/?unhealthy=1")
+        page.wait_for_selector("text=Live updates: connected")
+        bad, ok = f"#d-{namespace}-filter-bad", f"#d-{namespace}-filter-ok"
+        wait_for("both cards on the board", lambda: page.query_selector(bad)
+                 and page.query_selector(ok), timeout=60)  # fmt: skip
+        hidden_healthy = (
+            f"(c => c.dataset.health === 'Healthy' && c.hidden)(document.querySelector('{ok}'))"
+        )
+        wait_for("filter-ok Healthy and hidden", lambda: page.evaluate(hidden_healthy), timeout=60)
+        assert page.is_visible(bad)
+        assert page.is_checked("#filters input[name=unhealthy]")
+        assert page.query_selector(".summary [data-health-filter=Healthy]") is not None
+
+        # Typing a name writes it into the URL; a new page at that URL shows the same view.
+        page.uncheck("#filters input[name=unhealthy]")
+        page.fill("#filters input[name=name]", "filter-ok")
+        assert page.evaluate("window.location.search") == "?name=filter-ok"
+        assert page.is_visible(ok)
+        assert not page.is_visible(bad)
+        # An update to the hidden card keeps it hidden.
+        kube.run("scale", "deployment/filter-bad", "--replicas=2", "-n", namespace)
+        wait_for("filter-bad updated", lambda: page.evaluate(
+            f"document.querySelector('{bad} .num').textContent.endsWith('/2')"
+        ), timeout=30)  # fmt: skip
+        assert not page.is_visible(bad)
+        again = context.new_page()
+        again.goto(page.url)
+        again.wait_for_selector(ok)
+        assert again.input_value("#filters input[name=name]") == "filter-ok"
+        assert again.is_visible(ok)
+        assert not again.is_visible(bad)
+        assert "1 of" in again.inner_text("#filter-count")
+    finally:
+        context.close()

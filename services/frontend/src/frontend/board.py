@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +58,13 @@ class Board:
     backend_stale: bool
     banners: tuple[Banner, ...]
     groups: tuple[Group, ...]
+
+    @property
+    def health_counts(self) -> dict[str, int]:
+        """Cards per health code, worst first (Argo CD's order, reversed)."""
+        counts = Counter(e.card.health.code for g in self.groups for e in g.entries)
+        ordered = sorted(counts, key=lambda code: -code.severity)
+        return {code.value: counts[code] for code in ordered}
 
 
 def _by_controller(objects: Iterable[Json]) -> dict[str, list[Json]]:

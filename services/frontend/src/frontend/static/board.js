@@ -43,8 +43,69 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "board") { scrollY = window.scrollY; }
   });
+  // Filters: read from the URL (so a link shows the same view), written back on input,
+  // applied to every card after every update.
+  var FILTERS = ["name", "namespace", "health", "unhealthy"];
+  function filters() {
+    var params = new URLSearchParams(window.location.search);
+    return {
+      name: (params.get("name") || "").toLowerCase(),
+      namespace: params.get("namespace") || "",
+      health: params.get("health") || "",
+      unhealthy: params.get("unhealthy") === "1"
+    };
+  }
+  function applyFilters() {
+    var f = filters(), shown = 0, total = 0;
+    document.querySelectorAll("#board article.card").forEach(function (card) {
+      var d = card.dataset, ok = true;
+      if (f.name && d.name.toLowerCase().indexOf(f.name) < 0) { ok = false; }
+      if (f.namespace && d.namespace !== f.namespace) { ok = false; }
+      if (f.health && d.health !== f.health) { ok = false; }
+      if (f.unhealthy && d.health === "Healthy") { ok = false; }
+      card.hidden = !ok;
+      total += 1;
+      if (ok) { shown += 1; }
+    });
+    document.querySelectorAll("#board section.group").forEach(function (group) {
+      group.hidden = !group.querySelector("article.card:not([hidden])");
+    });
+    var out = document.getElementById("filter-count");
+    var active = f.name || f.namespace || f.health || f.unhealthy;
+    if (out) { out.textContent = active ? shown + " of " + total + " shown" : ""; }
+  }
+  function syncForm() {
+    var form = document.getElementById("filters");
+    if (!form) { return; }
+    var params = new URLSearchParams(window.location.search);
+    FILTERS.forEach(function (key) {
+      var input = form.elements[key];
+      if (!input) { return; }
+      if (input.type === "checkbox") { input.checked = params.get(key) === "1"; }
+      else { input.value = params.get(key) || ""; }
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var form = document.getElementById("filters");
+    if (!form || !form.contains(event.target)) { return; }
+    var params = new URLSearchParams();
+    FILTERS.forEach(function (key) {
+      var input = form.elements[key];
+      var value = input.type === "checkbox" ? (input.checked ? "1" : "") : input.value.trim();
+      if (value) { params.set(key, value); }
+    });
+    var query = params.toString();
+    window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
+    applyFilters();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.id === "filters") { event.preventDefault(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncForm(); applyFilters(); });
+
   ["htmx:afterSwap", "htmx:oobAfterSwap"].forEach(function (name) {
     document.addEventListener(name, function () {
+      applyFilters();
       reopen();
       if (scrollY !== null) { window.scrollTo(0, scrollY); scrollY = null; }
     });
