@@ -24,11 +24,18 @@ def test_settings_split_namespace_lists(monkeypatch: pytest.MonkeyPatch) -> None
     assert Settings().namespaces == ("shop", "payments")
 
 
+def test_a_lone_star_means_every_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRONTEND_NAMESPACES", "*")
+
+    assert Settings().namespaces == ("*",)
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
         ("FRONTEND_PORT", "0", "FRONTEND_PORT='0'"),
         ("FRONTEND_NAMESPACES", "Bad_Name", "FRONTEND_NAMESPACES='Bad_Name'"),
+        ("FRONTEND_NAMESPACES", "shop,*", "('*' alone watches every namespace)"),
         ("FRONTEND_BACKEND_URL", "not a url", "FRONTEND_BACKEND_URL='not a url'"),
         ("FRONTEND_KUBECONFIG", "/nonexistent/kubeconfig", "no such file"),
         ("FRONTEND_BACKEND_POD_SELECTOR", "app in (a,b)", "equality label selector"),

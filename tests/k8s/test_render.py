@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from tests.k8s.manifests import (
     ENVIRONMENTS,
@@ -416,3 +417,13 @@ def test_flux_chain_points_each_environment_at_its_overlay() -> None:
         assert depends == ([previous] if previous else [])
         previous = f"gitops-platform-{env}"
     assert "!/k8s/" in one(gitops, "GitRepository", "gitops-platform")["spec"]["ignore"]
+
+
+def test_the_opt_in_cluster_wide_role_reads_exactly_what_the_namespaced_one_does() -> None:
+    def rules(path: str) -> list[dict[str, object]]:
+        loaded: dict[str, list[dict[str, object]]] = YAML(typ="safe").load((K8S / path).read_text())
+        return loaded["rules"]
+
+    wide = rules("optional/board-cluster-wide/clusterrole.yaml")
+    assert wide == rules("base/frontend/role.yaml")
+    assert all(rule["verbs"] == ["get", "list", "watch"] for rule in wide)

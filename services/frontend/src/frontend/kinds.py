@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# FRONTEND_NAMESPACES=*: each kind is listed and watched once, across the cluster.
+ALL_NAMESPACES = "*"
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -17,6 +20,8 @@ class Kind:
 
     def path(self, namespace: str) -> str:
         root = "/api/v1" if not self.group else f"/apis/{self.group}/{self.version}"
+        if namespace == ALL_NAMESPACES:
+            return f"{root}/{self.plural}"
         return f"{root}/namespaces/{namespace}/{self.plural}"
 
     @property

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from frontend.kinds import ALL_NAMESPACES
 from servicekit.settings import CommaList, Port, ServiceName, ServiceSettings, ShutdownTimeout
 
 # RFC 1123 label: what Kubernetes accepts as a namespace name.
@@ -51,7 +52,9 @@ class Settings(ServiceSettings):
     # Kubernetes watch cache.
     kubeconfig: Path | None = Field(None, description="Kubeconfig used when not in-cluster.")
     namespaces: CommaList[str] = Field(
-        (), description="Watched namespaces; empty: the pod's, else the kubeconfig context's."
+        (),
+        description="Watched namespaces; '*': all of them, one watch per kind (needs a "
+        "ClusterRole); empty: the pod's, else the kubeconfig context's.",
     )
     gitops_namespaces: CommaList[str] = Field(
         ("argocd", "flux-system"), description="Where Argo CD and Flux objects are read."
@@ -104,9 +107,12 @@ class Settings(ServiceSettings):
     @field_validator("namespaces", "gitops_namespaces")
     @classmethod
     def _valid_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if value == (ALL_NAMESPACES,):
+            return value  # cluster-wide: one watch per kind (needs the opt-in ClusterRole)
         for name in value:
             if not _NAMESPACE.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid namespace name")
+                hint = " ('*' alone watches every namespace)" if name == ALL_NAMESPACES else ""
+                raise ValueError(f"{name!r} is not a valid namespace name{hint}")
         return tuple(dict.fromkeys(value))
 
     @field_validator("backend_pod_selector")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from frontend.kinds import Kind
+from frontend.kinds import ALL_NAMESPACES, Kind
 from frontend.settings import Settings
 from frontend.snapshot import Json, StreamStatus
 
@@ -136,7 +136,10 @@ class Stream:
         if self._stop.is_set():
             return
         self.errors += 1
-        where = f'in namespace "{self.namespace}"'
+        where = (
+            "cluster-wide" if self.namespace == ALL_NAMESPACES
+            else f'in namespace "{self.namespace}"'
+        )  # fmt: skip
         if status == 403:
             self.problem = (
                 f"forbidden: cannot list {self.kind.plural} {where} "

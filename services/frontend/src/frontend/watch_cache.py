@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from frontend.kinds import GITOPS_KINDS, WORKLOAD_KINDS, Kind
+from frontend.kinds import ALL_NAMESPACES, GITOPS_KINDS, WORKLOAD_KINDS, Kind
 from frontend.kube import KubeApi, load_config
 from frontend.settings import Settings
 from frontend.snapshot import Json, ObjectSnapshot
@@ -57,6 +57,8 @@ class WatchCache:
             return
         watched = len(self.namespaces) * len(WORKLOAD_KINDS)
         gitops = len(GITOPS_KINDS) * (len(self.namespaces) + len(self.settings.gitops_namespaces))
+        if ALL_NAMESPACES in self.namespaces:
+            gitops = len(GITOPS_KINDS)
         self._api = KubeApi(cfg, pool=watched + gitops + 4)
         self.server = self._api.server
         for ns in self.namespaces:
@@ -85,6 +87,8 @@ class WatchCache:
     def _discover(self, api: KubeApi) -> None:
         """Start GitOps streams when their CRDs exist; look again every few minutes."""
         namespaces = tuple(dict.fromkeys((*self.settings.gitops_namespaces, *self.namespaces)))
+        if ALL_NAMESPACES in namespaces:
+            namespaces = (ALL_NAMESPACES,)  # one stream per kind covers every namespace
         while not self._stop.is_set():
             for kind in GITOPS_KINDS:
                 try:

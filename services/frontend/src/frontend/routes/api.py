@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from frontend.board import Board, Entry
 from frontend.deps import RuntimeDep
+from frontend.kinds import ALL_NAMESPACES
 from frontend.models import (
     BackendInfo,
     BackendProbe,
@@ -103,7 +104,8 @@ async def read_status(
     """Every workload's verdict and the backend's report, from the cache (no API calls)."""
     version = runtime.feed.version
     board, _ = await runtime.board.get(version)
-    if namespace is not None and namespace not in board.objects.namespaces:
+    watched = board.objects.namespaces
+    if namespace is not None and ALL_NAMESPACES not in watched and namespace not in watched:
         raise HTTPException(404, f"namespace {namespace!r} is not watched")
     response.headers.update(NO_STORE)
     return status_document(board, version, namespace)
