@@ -20,8 +20,9 @@ run-frontend: venv frontend-assets ## Run only the board on 127.0.0.1:$(FRONTEND
 	@echo "frontend: http://127.0.0.1:$(FRONTEND_PORT)/"
 	FRONTEND_PORT=$(FRONTEND_PORT) $(UV) run --frozen frontend
 
-bench-board: venv ## Measure server render time for 200 Deployments / 2,000 Pods
+bench-board: venv ## Measure server render time for 200 Deployments / 2,000 Pods, then a single change at 200 and 2,000
 	$(UV) run --frozen python bench/board_render.py
+	$(UV) run --frozen python bench/board_scale.py
 
 test-browser: venv frontend-assets ## Run the browser tier (Playwright + Debian chromium; never downloads one)
 	$(UV) run --frozen pytest -m browser

@@ -6,7 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from frontend.card_cache import CardCache, versions
 from frontend.snapshot import Json, ObjectSnapshot, ProbeSnapshot
 from frontend.status.card import DeploymentCard, deployment_card
 from frontend.status.durations import human_duration
@@ -185,18 +187,22 @@ def build_board(
     backend: ProbeSnapshot,
     now: datetime,
     backend_selector: Mapping[str, str] | None = None,
+    cache: CardCache | None = None,
 ) -> Board:
     """Group every Deployment's card by namespace.
 
     ReplicaSets and pods are indexed by controller, so each card receives its own; events are
     indexed once per namespace, and each card picks the ones about it from that index.
     ``/meta`` goes only to the cards of the backend's own Deployment (``meta_subjects``).
+    With a ``cache``, a card whose inputs did not change is the previous build's.
     """
+    cards = cache or CardCache()
+    fresh = cache is None  # without a cache every card is built, as before
     replicasets = _by_controller(objects.of_kind("replicasets"))
     pods = _by_controller(objects.of_kind("pods"))
-    events = {
-        ns: EventIndex(found) for ns, found in _by_namespace(objects.of_kind("events")).items()
-    }
+    by_ns_events = _by_namespace(objects.of_kind("events"))
+    events = {ns: EventIndex(found) for ns, found in by_ns_events.items()}
+    event_versions = {ns: versions(found) for ns, found in by_ns_events.items()}
     gitops = gitops_index(objects.of_kind("applications"), objects.of_kind("kustomizations"))
     meta = backend.service.meta
     subjects = meta_subjects(
@@ -216,24 +222,42 @@ def build_board(
     namespaces = deployments.keys() | sets["StatefulSet"].keys() | sets["DaemonSet"].keys()
     for ns in sorted(namespaces):
         entries = []
+        ns_events = event_versions.get(ns, ())
         for dep in deployments.get(ns, []):
             own = replicasets.get(uid(dep), [])
             own_pods = [pod for rs in own for pod in pods.get(uid(rs), [])]
             own_meta = meta if uid(dep) in subjects else None
-            card = deployment_card(dep, own, own_pods, events.get(ns, ()), now, meta=own_meta)
+            inputs = (versions([dep, *own, *own_pods]), ns_events, id(own_meta))
+
+            build = partial(
+                deployment_card, dep, own, own_pods, events.get(ns, ()), now, meta=own_meta
+            )
+            card = build() if fresh else cards.card(f"d/{uid(dep)}", inputs, now, build)
             entries.append(Entry(card, gitops.get((ns, name(dep)), ())))
         for kind, by_namespace in sets.items():
             for workload in by_namespace.get(ns, []):
                 own_meta = meta if uid(workload) in subjects else None
-                card = set_card(
-                    workload, revisions.get(uid(workload), []), pods.get(uid(workload), []),
-                    events.get(ns, ()), now, kind=kind, meta=own_meta,
+                own_revisions = revisions.get(uid(workload), [])
+                own_pods = pods.get(uid(workload), [])
+                inputs = (versions([workload, *own_revisions, *own_pods]), ns_events, id(own_meta))
+
+                build = partial(
+                    set_card, workload, own_revisions, own_pods, events.get(ns, ()), now,
+                    kind=kind, meta=own_meta,
                 )  # fmt: skip
+                key = f"{kind}/{uid(workload)}"
+                card = build() if fresh else cards.card(key, inputs, now, build)
                 entries.append(Entry(card, gitops.get((ns, name(workload)), ())))
         entries.sort(key=lambda e: (e.card.name, _KIND_ORDER.get(e.card.kind, 9)))
         workloads = [*deployments.get(ns, [])]
         workloads += [w for by_namespace in sets.values() for w in by_namespace.get(ns, [])]
         groups.append(Group(ns, _environment(workloads), tuple(entries)))
+    if not fresh:
+        cards.retain(
+            [f"d/{uid(d)}" for d in objects.of_kind("deployments")]
+            + [f"{k}/{uid(w)}" for k, p in (("StatefulSet", "statefulsets"),
+               ("DaemonSet", "daemonsets")) for w in objects.of_kind(p)]
+        )  # fmt: skip
     stale = backend.is_stale(now)
     return Board(
         now, objects, backend, stale, tuple(banners(objects, backend, stale, now)), tuple(groups)

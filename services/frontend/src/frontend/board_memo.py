@@ -31,14 +31,17 @@ CHROME = "_chrome.html"
 KEPT_VERSIONS = 32
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rendered:
-    """One version: the whole fragment, each card's HTML in order, and the chrome."""
+    """One version: each card's HTML in order, the chrome, and the whole fragment once asked."""
 
     board: Board
-    fragment: str
+    version: int
     cards: dict[str, tuple[CardInputs, str]]  # anchor -> (what it shows, html), board order
     chrome: str  # banners, backend panel and footer, each an out-of-band swap
+    # Joined only when a viewer needs the whole board: at 2,000 cards that is megabytes,
+    # and a viewer following along only ever needs the deltas.
+    fragment: str | None = None
 
 
 class BoardMemo:
@@ -60,7 +63,7 @@ class BoardMemo:
             for entry in group.entries:
                 inputs = (entry.card, entry.gitops)
                 known = previous.get(entry.anchor)
-                if known is not None and known[0] == inputs:
+                if known is not None and (known[0] is inputs or known[0] == inputs):
                     cards[entry.anchor] = known
                     continue
                 cards[entry.anchor] = (inputs, template.render(entry=entry))
@@ -70,13 +73,17 @@ class BoardMemo:
     def _make(self, version: int) -> Rendered:
         board = self._build()
         cards = self._render_cards(board)
-        html = {anchor: Markup(rendered) for anchor, (_, rendered) in cards.items()}  # noqa: S704 - rendered by the autoescaping environment
-        fragment = self._templates.get_template(FRAGMENT).render(
-            board=board, version=version, cards=html
-        )
         chrome = self._templates.get_template(CHROME).render(board=board, version=version)
         self.renders += 1
-        return Rendered(board, fragment, cards, chrome)
+        return Rendered(board, version, cards, chrome)
+
+    def _fragment(self, rendered: Rendered) -> str:
+        if rendered.fragment is None:
+            html = {anchor: Markup(card) for anchor, (_, card) in rendered.cards.items()}  # noqa: S704 - rendered by the autoescaping environment
+            rendered.fragment = self._templates.get_template(FRAGMENT).render(
+                board=rendered.board, version=rendered.version, cards=html
+            )
+        return rendered.fragment
 
     async def _rendered(self, version: int) -> Rendered:
         """The render of ``version`` (or of the newest one, if it is already older)."""
@@ -94,7 +101,9 @@ class BoardMemo:
     async def get(self, version: int) -> tuple[Board, str]:
         """The board for ``version`` and its fragment, built at most once."""
         rendered = await self._rendered(version)
-        return rendered.board, rendered.fragment
+        if rendered.fragment is None:
+            await asyncio.to_thread(self._fragment, rendered)
+        return rendered.board, self._fragment(rendered)
 
     async def delta(self, since: int, version: int) -> str | None:
         """What changed from ``since`` to ``version`` as out-of-band swaps, or None.
