@@ -170,7 +170,7 @@ def _viewers(url: str, count: int, stop: threading.Event, received: list[int]) -
         try:
             with httpx.stream("GET", url + "/events", timeout=30) as stream:
                 for line in stream.iter_lines():
-                    if line == "event: board":
+                    if line in ("event: board", "event: delta"):
                         received[index] += 1
                     if stop.is_set():
                         return
