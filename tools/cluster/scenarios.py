@@ -3,6 +3,7 @@
 Each scenario drives a Deployment named ``web`` in its own namespace and yields
 (file-suffix, snapshot) pairs once the state it documents really holds. ``cases``
 name the test vectors of docs/specs/rollout-semantics.md a fixture exercises.
+StatefulSet and DaemonSet scenarios: tools/cluster/set_scenarios.py.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Captured API objects from the real control plane (tests/fixtures/k8s/*.json).
 
 Each file holds one scenario: ``{"scenario", "captured_at", "server_version", "deployment",
-"replicasets", "pods", "events"}``, recorded by ``make fixtures``. Every ``load`` parses the
-file afresh, so a test may edit what it gets without leaking into other tests.
+"replicasets", "pods", "events"}``, recorded by ``make fixtures``; a StatefulSet's or a
+DaemonSet's file says so in ``"kind"`` and holds ``"statefulset"`` or ``"daemonset"``,
+``"controllerrevisions"`` and what ``kubectl rollout status`` printed instead (``load_set``).
+Every ``load`` parses the file afresh, so a test may edit what it gets without leaking into
+other tests.
 """
 
 from __future__ import annotations
@@ -44,9 +47,14 @@ def _moment(value: Any) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _kind(path: Path) -> str:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return str(data.get("kind") or "Deployment")
+
+
 def scenarios() -> list[str]:
-    """Names of the captured scenarios (file stems), sorted."""
-    return sorted(path.stem for path in FIXTURE_DIR.glob("*.json"))
+    """Names of the captured Deployment scenarios (file stems), sorted."""
+    return sorted(p.stem for p in FIXTURE_DIR.glob("*.json") if _kind(p) == "Deployment")
 
 
 def load(name: str) -> Capture:
@@ -59,6 +67,59 @@ def load(name: str) -> Capture:
         replicasets=_items(data.get("replicasets")),
         pods=_items(data.get("pods")),
         events=_items(data.get("events")),
+    )
+
+
+@dataclass(frozen=True)
+class KubectlSaid:
+    """What ``kubectl rollout status --watch=false`` printed for the captured object."""
+
+    command: str
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def message(self) -> str:
+        """kubectl's message as the board shows it: no newline, no ``error: `` prefix."""
+        return (self.stdout or self.stderr).strip().removeprefix("error: ")
+
+
+@dataclass(frozen=True)
+class SetCapture:
+    scenario: str
+    kind: str  # "StatefulSet" or "DaemonSet"
+    captured_at: datetime
+    server_version: Any
+    workload: Obj
+    controllerrevisions: list[Obj]
+    pods: list[Obj]
+    events: list[Obj]
+    kubectl: KubectlSaid
+
+
+def set_scenarios(kind: str | None = None) -> list[str]:
+    """Names of the captured StatefulSet and DaemonSet scenarios (only KIND's if given)."""
+    wanted = {kind} if kind else {"StatefulSet", "DaemonSet"}
+    return sorted(p.stem for p in FIXTURE_DIR.glob("*.json") if _kind(p) in wanted)
+
+
+def load_set(name: str) -> SetCapture:
+    data = json.loads((FIXTURE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    kind = str(data["kind"])
+    said = data["kubectl_rollout_status"]
+    return SetCapture(
+        scenario=str(data.get("scenario", name)),
+        kind=kind,
+        captured_at=_moment(data["captured_at"]),
+        server_version=data.get("server_version"),
+        workload=data[kind.lower()],
+        controllerrevisions=_items(data.get("controllerrevisions")),
+        pods=_items(data.get("pods")),
+        events=_items(data.get("events")),
+        kubectl=KubectlSaid(
+            str(said["command"]), int(said["exit_code"]), str(said["stdout"]), str(said["stderr"])
+        ),
     )
 
 

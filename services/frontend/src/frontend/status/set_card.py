@@ -20,6 +20,7 @@ from frontend.status.events import DEFAULT_MAX_EVENTS, EventIndex, Subjects, war
 from frontend.status.health import Health, early_degraded
 from frontend.status.objects import (
     Obj,
+    condition,
     container_images,
     controlled_by,
     label,
@@ -83,10 +84,7 @@ def _counts(kind: str, workload: Obj) -> Counts:
 
 
 def _revision_row(revision: Obj, pods: Sequence[Obj], *, current: bool) -> Revision:
-    ready = sum(1 for pod in pods if any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in mapping(pod, "status").get("conditions") or []
-    ))  # fmt: skip
+    ready = sum(1 for pod in pods if text(condition(pod, "Ready"), "status") == "True")
     template = mapping(revision, "data", "spec", "template")
     return Revision(
         revision=number(revision, "revision"),
@@ -141,10 +139,12 @@ def set_card(
         for r in owned
         for p in by_revision[name(r)]
     }
+    # By identity: each pod is one object of OWN_PODS, so a set of ids, not list scans.
+    current_ids = {id(p) for p in current_pods}
     ordered = sorted(own_pods, key=lambda p: (
-        p not in current_pods, -rank.get(label(p, POD_REVISION_LABEL), 0), name(p)
+        id(p) not in current_ids, -rank.get(label(p, POD_REVISION_LABEL), 0), name(p)
     ))  # fmt: skip
-    rows = tuple(replace(pod_row(p, now), current=p in current_pods) for p in ordered)
+    rows = tuple(replace(pod_row(p, now), current=id(p) in current_ids) for p in ordered)
     history = sorted(
         (_revision_row(r, by_revision[name(r)], current=r is current) for r in owned),
         key=lambda row: row.revision, reverse=True,
