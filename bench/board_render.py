@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from frontend.assets import Assets
-from frontend.board import build_board
+from frontend.board_builder import build_board
 from frontend.board_memo import BoardMemo
 from frontend.rendering import environment
 from frontend.routes.api import status_document

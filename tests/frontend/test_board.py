@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from frontend.board import build_board, meta_subjects
+from frontend.board_builder import BoardBuilder, build_board, meta_subjects
 from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from frontend.status.card import DeploymentCard
 from frontend.status.health import HealthCode
@@ -170,11 +170,18 @@ def test_meta_is_compared_with_the_backend_card_only(names_its_pod: bool) -> Non
 
 def test_meta_naming_a_pod_elsewhere_falls_back_to_the_selector() -> None:
     backend = _service("backend")
-    subjects = meta_subjects(
-        [backend[0]], [backend[1]], backend[2:],
-        {"pod": {"name": "backend-elsewhere", "namespace": "prod"}},
-        {"app.kubernetes.io/name": "backend"},
-    )  # fmt: skip
+    index = BoardBuilder().index
+    index.follow(StaticCluster(backend, ("dev",)).snapshot())
+    elsewhere = {"pod": {"name": "backend-elsewhere", "namespace": "prod"}}
+    subjects = meta_subjects(index, elsewhere, {"app.kubernetes.io/name": "backend"})
     assert subjects == {backend[0]["metadata"]["uid"]}
-    assert meta_subjects([backend[0]], [], [], {"pod": {"name": "x"}}, {}) == frozenset()
-    assert meta_subjects([backend[0]], [], [], None, {"app": "x"}) == frozenset()
+    assert meta_subjects(index, {"pod": {"name": "x"}}, {}) == frozenset()
+    assert meta_subjects(index, None, {"app": "x"}) == frozenset()
+
+
+def test_meta_naming_a_pod_without_its_namespace_finds_it_in_any_namespace() -> None:
+    backend = _service("backend")
+    index = BoardBuilder().index
+    index.follow(StaticCluster(backend, ("dev",)).snapshot())
+    pod = backend[-1]["metadata"]["name"]
+    assert meta_subjects(index, {"pod": {"name": pod}}, {}) == {backend[0]["metadata"]["uid"]}

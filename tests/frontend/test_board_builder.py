@@ -1,4 +1,4 @@
-"""Cards kept between builds: rebuilt when an input's resourceVersion moves, or in their turn."""
+"""Each board from the last: only the cards whose inputs changed are built again."""
 
 from __future__ import annotations
 
@@ -6,51 +6,121 @@ import copy
 import dataclasses
 from datetime import timedelta
 
-from frontend.board import build_board
-from frontend.card_cache import CardCache
-from frontend.snapshot import ProbeResult, ProbeSnapshot
+from frontend.board import Board
+from frontend.board_builder import BoardBuilder, build_board
+from frontend.journal import Journal
+from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import NOW, rollout
+from tests.support.objects import NOW, rollout, warning_event
 
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 
 
+def _cards(board: Board) -> dict[str, object]:
+    return {e.card.name: e.card for g in board.groups for e in g.entries}
+
+
+def _with_pod(snapshot: ObjectSnapshot, position: int, ready: bool) -> ObjectSnapshot:
+    pods = list(snapshot.of_kind("pods"))
+    changed = copy.deepcopy(pods[position])
+    changed["metadata"]["resourceVersion"] = f"9{position}{int(ready)}"
+    changed["status"]["containerStatuses"][0]["ready"] = ready
+    pods[position] = changed
+    return dataclasses.replace(snapshot, objects={**snapshot.objects, "pods": tuple(pods)})
+
+
 def test_one_changed_pod_rebuilds_only_its_card() -> None:
     snapshot = StaticCluster([o for n in range(10) for o in rollout(f"web{n}")]).snapshot()
-    cache = CardCache(refresh_seconds=3600)
-    first = build_board(snapshot, PROBES, NOW, cache=cache)
-    assert (cache.built, cache.reused) == (10, 0)
+    builder = BoardBuilder(refresh_seconds=3600)
+    first = build_board(snapshot, PROBES, NOW, builder=builder)
+    assert builder.built == 10
 
-    pods = list(snapshot.of_kind("pods"))
-    changed = copy.deepcopy(pods[4])  # a pod of web1
-    changed["metadata"]["resourceVersion"] = "999999"
-    changed["status"]["containerStatuses"][0]["ready"] = False
-    pods[4] = changed
-    later = dataclasses.replace(snapshot, objects={**snapshot.objects, "pods": tuple(pods)})
-    second = build_board(later, PROBES, NOW, cache=cache)
+    second = build_board(_with_pod(snapshot, 4, ready=False), PROBES, NOW, builder=builder)
 
-    assert (cache.built, cache.reused) == (11, 9)
-    before = {e.card.name: e.card for e in first.groups[0].entries}
-    after = {e.card.name: e.card for e in second.groups[0].entries}
+    assert builder.built == 11
+    before, after = _cards(first), _cards(second)
     assert after["web0"] is before["web0"]
     assert after["web1"] is not before["web1"]
-    assert after["web1"].pods[1].ready != before["web1"].pods[1].ready
+    assert after["web1"].pods[1].ready != before["web1"].pods[1].ready  # type: ignore[attr-defined]
+    assert after == _cards(build_board(_with_pod(snapshot, 4, ready=False), PROBES, NOW))
 
 
-def test_every_card_is_rebuilt_once_per_refresh_period_and_gone_ones_are_forgotten() -> None:
-    cache = CardCache(refresh_seconds=30)
-    builds: list[str] = []
+def test_the_same_snapshot_again_builds_nothing_and_keeps_the_groups() -> None:
+    snapshot = StaticCluster(rollout("web")).snapshot()
+    builder = BoardBuilder(refresh_seconds=3600)
+    first = builder.build(snapshot, PROBES, NOW)
+    second = builder.build(snapshot, PROBES, NOW)
+    assert builder.built == 1
+    assert second.groups[0] is first.groups[0]
 
-    def build(key: str) -> object:
-        builds.append(key)
-        return object()
 
-    for second in range(0, 61):
-        moment = NOW + timedelta(seconds=second)
-        cache.card("a", ("same",), moment, lambda: build("a"))  # type: ignore[arg-type, return-value]
-    assert 2 <= builds.count("a") <= 3  # once per 30 s, at the card's own offset
+def test_added_and_removed_workloads_and_a_namespaces_events_are_followed() -> None:
+    web, api = rollout("web"), rollout("api")
+    builder = BoardBuilder(refresh_seconds=3600)
+    builder.build(StaticCluster(web).snapshot(), PROBES, NOW)
+    board = builder.build(StaticCluster([*web, *api]).snapshot(), PROBES, NOW)
+    assert list(_cards(board)) == ["api", "web"]
+    assert builder.built == 2
 
-    cache.retain([])
-    cache.card("a", ("same",), NOW, lambda: build("a"))  # type: ignore[arg-type, return-value]
-    assert builds[-1] == "a"
-    assert len(builds) >= 3
+    event = warning_event(web[-1], "BackOff", "Back-off restarting container")
+    board = builder.build(StaticCluster([*web, *api, event]).snapshot(), PROBES, NOW)
+    assert builder.built == 4  # a namespace's events are an input of each of its cards
+    assert [e.reason for e in _cards(board)["web"].events] == ["BackOff"]  # type: ignore[attr-defined]
+
+    board = builder.build(StaticCluster(api).snapshot(), PROBES, NOW)
+    assert list(_cards(board)) == ["api"]
+    assert builder.build(StaticCluster([]).snapshot(), PROBES, NOW).groups == ()
+
+
+def test_every_card_is_rebuilt_once_per_refresh_period_at_its_own_slot() -> None:
+    snapshot = StaticCluster([o for n in range(20) for o in rollout(f"web{n}")]).snapshot()
+    builder = BoardBuilder(refresh_seconds=30)
+    builder.build(snapshot, PROBES, NOW)
+    per_second = []
+    for second in range(1, 31):
+        before = builder.built
+        builder.build(snapshot, PROBES, NOW + timedelta(seconds=second))
+        per_second.append(builder.built - before)
+    assert sum(per_second) == 20  # each card once in the period
+    assert max(per_second) < 20  # spread over it, not all at once
+
+    builder.build(snapshot, PROBES, NOW + timedelta(seconds=100))  # idle for longer
+    assert builder.built == 60
+
+
+def _journalled(journals: dict[str, Journal]) -> ObjectSnapshot:
+    views = tuple(j.view for j in journals.values())
+    return ObjectSnapshot(
+        configured=True, source="test", server=None, namespaces=("default",),
+        objects={v.plural: tuple(v.items.values()) for v in views}, journals=views,
+    )  # fmt: skip
+
+
+def test_a_watch_cache_snapshot_is_followed_through_the_journals() -> None:
+    objects = [o for n in range(5) for o in rollout(f"web{n}")]
+    plurals = {"Deployment": "deployments", "ReplicaSet": "replicasets", "Pod": "pods"}
+    journals = {p: Journal(p, "default") for p in plurals.values()}
+    for plural in plurals.values():
+        journals[plural].replace(
+            {o["metadata"]["uid"]: o for o in objects if plurals[o["kind"]] == plural}
+        )
+    builder = BoardBuilder(refresh_seconds=3600)
+    first = builder.build(_journalled(journals), PROBES, NOW)
+    assert builder.built == 5
+
+    pod: Json = copy.deepcopy(next(o for o in objects if o["kind"] == "Pod"))
+    pod["status"]["containerStatuses"][0]["ready"] = False
+    journals["pods"].put(pod["metadata"]["uid"], pod)
+    second = builder.build(_journalled(journals), PROBES, NOW)
+    assert builder.built == 6
+    owner = pod["metadata"]["name"].rsplit("-", 2)[0]
+    assert _cards(second)[owner] != _cards(first)[owner]
+
+    journals["pods"].delete(pod["metadata"]["uid"])
+    third = builder.build(_journalled(journals), PROBES, NOW)
+    assert builder.built == 7
+    assert len(_cards(third)[owner].pods) == len(_cards(first)[owner].pods) - 1  # type: ignore[attr-defined]
+
+    journals["pods"].replace(dict(journals["pods"].items))  # a re-list of the same objects
+    builder.build(_journalled(journals), PROBES, NOW)
+    assert builder.built == 7

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from frontend.assets import Assets
-from frontend.board import Board, build_board
+from frontend.board import Board
+from frontend.board_builder import build_board
 from frontend.board_memo import BoardMemo
 from frontend.rendering import environment
 from frontend.snapshot import ProbeResult, ProbeSnapshot
@@ -86,8 +87,44 @@ def test_a_change_to_one_card_renders_and_sends_only_that_card() -> None:
     assert len(delta) < len(full) / 5
 
 
-def test_an_added_card_or_a_forgotten_version_needs_the_whole_board() -> None:
-    memo = _changing_memo([rollout("web"), [*rollout("web"), *rollout("api")], rollout("web")])
+def test_added_and_removed_cards_are_inserted_after_their_neighbour_and_deleted() -> None:
+    names = ["api", "web", "worker"]
+    memo = _changing_memo([
+        [o for n in ("web", "worker") for o in rollout(n)],
+        [o for n in names for o in rollout(n)],  # api: before every other card
+        [o for n in ("api", "web", "web2", "worker") for o in rollout(n)],  # web2: after web
+        [o for n in ("api", "web2") for o in rollout(n)],  # web and worker go
+    ])  # fmt: skip
+
+    async def deltas() -> list[str | None]:
+        await memo.get(1)
+        return [await memo.delta(v, v + 1) for v in (1, 2, 3)]
+
+    first, second, third = (delta or "" for delta in asyncio.run(deltas()))
+    assert memo.card_renders == 4  # each card once
+    assert '<div hx-swap-oob="afterbegin:#cards-shop"><article class="card' in first
+    assert first.count("<article ") == 1
+    assert '<div hx-swap-oob="afterend:#d-shop-web"><article class="card' in second
+    assert 'id="d-shop-web2"' in second
+    assert third.count("<article ") == 2
+    for gone in ("d-shop-web", "d-shop-worker"):
+        assert f'<article id="{gone}" hx-swap-oob="delete"></article>' in third
+
+
+def test_a_dotted_name_is_escaped_in_the_insertion_selector() -> None:
+    memo = _changing_memo([rollout("a.b"), [*rollout("a.b"), *rollout("a.c")]])
+
+    async def delta() -> str | None:
+        await memo.get(1)
+        return await memo.delta(1, 2)
+
+    assert 'hx-swap-oob="afterend:#d-shop-a\\.b"' in (asyncio.run(delta()) or "")
+
+
+def test_a_new_namespace_or_a_forgotten_version_needs_the_whole_board() -> None:
+    memo = _changing_memo(
+        [rollout("web"), [*rollout("web"), *rollout("api", namespace="other")], rollout("web")]
+    )
 
     async def deltas() -> list[str | None]:
         await memo.get(1)

@@ -13,9 +13,9 @@ from starlette.types import Scope
 
 from frontend import metrics
 from frontend.assets import Assets
-from frontend.board import Board, build_board
+from frontend.board import Board
+from frontend.board_builder import BoardBuilder
 from frontend.board_memo import BoardMemo
-from frontend.card_cache import CardCache
 from frontend.change_feed import ChangeFeed
 from frontend.delivery_panel import DeliveryPanel, Reader, read_report
 from frontend.middleware import SECURITY_HEADERS
@@ -52,12 +52,12 @@ def create_app(
     templates = environment(assets)
 
     backend_selector = parse_selector(settings.backend_pod_selector)
-    # Builds run one at a time (the board memo's lock), so the cache needs no lock of its own.
-    cards = CardCache(settings.refresh_seconds)
+    # Builds run one at a time (the board memo's lock), so the builder needs no lock of its own.
+    builder = BoardBuilder(settings.refresh_seconds)
 
     def build() -> Board:
-        return build_board(
-            source.snapshot(), probes.snapshot(), datetime.now(UTC), backend_selector, cards
+        return builder.build(
+            source.snapshot(), probes.snapshot(), datetime.now(UTC), backend_selector
         )
 
     delivery_panel = None  # off unless a checkout of the config repository is configured

@@ -3,9 +3,11 @@
 The fragment is rendered once per version and shared by every viewer, so a change
 costs one render however many pages are open. Each card is rendered on its own and
 kept with the card it shows: a card equal to the previous version's reuses its HTML,
-so a change renders only the cards it touched. For the last few versions the memo
-keeps each card's HTML, so a viewer one or more versions behind gets a delta (the
-changed cards and the board's chrome, as htmx out-of-band swaps) instead of the board.
+so a change renders only the cards it touched; a namespace whose group is the previous
+version's (``BoardBuilder`` keeps unchanged groups) is not even looked at. For the last
+few versions the memo keeps each card's HTML, so a viewer one or more versions behind
+gets a delta instead of the board: the changed cards, the added ones (inserted after
+their neighbour), the removed ones, and the board's chrome, as htmx out-of-band swaps.
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from markupsafe import Markup
 
-from frontend.board import Board
-from frontend.status.card import DeploymentCard
-from frontend.status.gitops import GitOpsStatus
+from frontend.board import Board, Entry, Group
 
-CardInputs = tuple[DeploymentCard, tuple[GitOpsStatus, ...]]
+Cards = dict[str, tuple[Entry, str]]  # anchor -> (what it shows, html), board order
 
 FRAGMENT = "_board.html"
 CARD = "_card.html"
@@ -31,13 +31,19 @@ CHROME = "_chrome.html"
 KEPT_VERSIONS = 32
 
 
+@dataclass(frozen=True)
+class RenderedGroup:
+    group: Group
+    cards: Cards
+
+
 @dataclass
 class Rendered:
-    """One version: each card's HTML in order, the chrome, and the whole fragment once asked."""
+    """One version: each group's cards' HTML, the chrome, and the whole fragment once asked."""
 
     board: Board
     version: int
-    cards: dict[str, tuple[CardInputs, str]]  # anchor -> (what it shows, html), board order
+    groups: dict[str, RenderedGroup]  # namespace -> its cards, board order
     chrome: str  # banners, backend panel and footer, each an out-of-band swap
     # Joined only when a viewer needs the whole board: at 2,000 cards that is megabytes,
     # and a viewer following along only ever needs the deltas.
@@ -55,31 +61,42 @@ class BoardMemo:
         self.card_renders = 0  # cards rendered (the others reused their HTML)
         self._lock: asyncio.Lock | None = None
 
-    def _render_cards(self, board: Board) -> dict[str, tuple[CardInputs, str]]:
-        previous = next(reversed(self._versions.values())).cards if self._versions else {}
+    def _render_cards(self, board: Board) -> dict[str, RenderedGroup]:
+        previous = next(reversed(self._versions.values())).groups if self._versions else {}
         template = self._templates.get_template(CARD)
-        cards: dict[str, tuple[CardInputs, str]] = {}
+        groups: dict[str, RenderedGroup] = {}
         for group in board.groups:
+            known = previous.get(group.namespace)
+            if known is not None and known.group is group:
+                groups[group.namespace] = known
+                continue
+            before = known.cards if known is not None else {}
+            cards: Cards = {}
             for entry in group.entries:
-                inputs = (entry.card, entry.gitops)
-                known = previous.get(entry.anchor)
-                if known is not None and (known[0] is inputs or known[0] == inputs):
-                    cards[entry.anchor] = known
+                seen = before.get(entry.anchor)
+                # The builder keeps unchanged entries, so identity settles most of them.
+                if seen is not None and (seen[0] is entry or seen[0] == entry):
+                    cards[entry.anchor] = seen
                     continue
-                cards[entry.anchor] = (inputs, template.render(entry=entry))
+                cards[entry.anchor] = (entry, template.render(entry=entry))
                 self.card_renders += 1
-        return cards
+            groups[group.namespace] = RenderedGroup(group, cards)
+        return groups
 
     def _make(self, version: int) -> Rendered:
         board = self._build()
-        cards = self._render_cards(board)
+        groups = self._render_cards(board)
         chrome = self._templates.get_template(CHROME).render(board=board, version=version)
         self.renders += 1
-        return Rendered(board, version, cards, chrome)
+        return Rendered(board, version, groups, chrome)
 
     def _fragment(self, rendered: Rendered) -> str:
         if rendered.fragment is None:
-            html = {anchor: Markup(card) for anchor, (_, card) in rendered.cards.items()}  # noqa: S704 - rendered by the autoescaping environment
+            html = {
+                anchor: Markup(card)  # noqa: S704 - rendered by the autoescaping environment
+                for group in rendered.groups.values()
+                for anchor, (_, card) in group.cards.items()
+            }
             rendered.fragment = self._templates.get_template(FRAGMENT).render(
                 board=rendered.board, version=rendered.version, cards=html
             )
@@ -108,16 +125,51 @@ class BoardMemo:
     async def delta(self, since: int, version: int) -> str | None:
         """What changed from ``since`` to ``version`` as out-of-band swaps, or None.
 
-        None means the viewer needs the whole board: ``since`` is no longer kept, or
-        cards were added, removed or reordered (a delta only replaces cards in place).
+        None means the viewer needs the whole board: ``since`` is no longer kept, or a
+        namespace's group appeared, went, or changed its heading.
         """
         before = self._versions.get(since)
         after = await self._rendered(version)
-        if before is None or list(before.cards) != list(after.cards):
+        if before is None or list(before.groups) != list(after.groups):
             return None
-        changed = [
-            html.replace("<article ", '<article hx-swap-oob="true" ', 1)
-            for anchor, (_, html) in after.cards.items()
-            if before.cards[anchor][1] != html
-        ]
-        return "".join([after.chrome, *changed])
+        swaps = [after.chrome]
+        for ns, now in after.groups.items():
+            then = before.groups[ns]
+            if now is then:
+                continue
+            if now.group.environment != then.group.environment:
+                return None
+            swaps += group_swaps(ns, then.cards, now.cards)
+        return "".join(swaps)
+
+
+def _selector(anchor: str) -> str:
+    """``#anchor`` as a CSS selector: names may hold dots, which CSS reads as classes."""
+    return "#" + anchor.replace(".", "\\.")
+
+
+def group_swaps(namespace: str, before: Cards, after: Cards) -> list[str]:
+    """The swaps that turn one namespace's cards from ``before`` into ``after``.
+
+    A card's place never changes (cards sort by name and kind, which never change), so
+    removing the gone ones and inserting each new one after the card before it, in board
+    order, leaves the page in the board's order.
+    """
+    swaps = [
+        f'<article id="{anchor}" hx-swap-oob="delete"></article>'
+        for anchor in before
+        if anchor not in after
+    ]
+    previous = None
+    for anchor, (_, html) in after.items():
+        known = before.get(anchor)
+        if known is None:
+            where = (
+                f"afterend:{_selector(previous)}" if previous
+                else f"afterbegin:#cards-{namespace}"
+            )  # fmt: skip
+            swaps.append(f'<div hx-swap-oob="{where}">{html}</div>')
+        elif known[1] != html:
+            swaps.append(html.replace("<article ", '<article hx-swap-oob="true" ', 1))
+        previous = anchor
+    return swaps

@@ -37,6 +37,7 @@ def environment(assets: Assets) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # packaged templates never change: no stat() per render
     )
     env.filters["short_sha"] = short_sha
     env.filters["redact_url"] = redact_url

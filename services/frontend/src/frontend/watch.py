@@ -13,10 +13,11 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from frontend.journal import Journal
 from frontend.kinds import ALL_NAMESPACES, Kind
 from frontend.settings import Settings
 from frontend.snapshot import Json, StreamStatus
@@ -72,7 +73,7 @@ class Stream:
     ) -> None:  # fmt: skip
         self.api, self.kind, self.namespace, self.settings = api, kind, namespace, settings
         self.changed = changed
-        self.items: dict[str, Json] = {}
+        self.journal = Journal(kind.plural, namespace)
         self.rv: str | None = None
         self.synced = self.settled = False
         self.stale_since: datetime | None = None
@@ -83,6 +84,10 @@ class Stream:
         self._resp: Watching | None = None
         name = f"watch-{kind.plural}-{namespace}"
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    @property
+    def items(self) -> Mapping[str, Json]:
+        return self.journal.items
 
     def start(self) -> None:
         self._thread.start()
@@ -172,7 +177,7 @@ class Stream:
             cont = (page.get("metadata") or {}).get("continue")
             if not cont:
                 break
-        self.items = items
+        self.journal.replace(items)
         self.rv = page["metadata"]["resourceVersion"]
         self.relists += 1
         self.synced = self.settled = True
@@ -212,10 +217,8 @@ class Stream:
         self.rv = meta.get("resourceVersion") or self.rv
         if kind == "BOOKMARK":
             return
-        items = dict(self.items)  # copy-on-write: snapshot readers never see a half update
         if kind == "DELETED":
-            items.pop(str(meta.get("uid")), None)
+            self.journal.delete(str(meta.get("uid")))
         else:
-            items[meta["uid"]] = slim(obj)
-        self.items = items
+            self.journal.put(meta["uid"], slim(obj))
         self.changed()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from frontend.kinds import ALL_NAMESPACES, GITOPS_KINDS, WORKLOAD_KINDS, Kind
 from frontend.kube import KubeApi, load_config
 from frontend.settings import Settings
-from frontend.snapshot import Json, ObjectSnapshot
+from frontend.snapshot import ObjectsByKind, ObjectSnapshot
 from frontend.watch import Stream
 
 log = logging.getLogger("frontend.watch_cache")
@@ -133,9 +133,8 @@ class WatchCache:
     def snapshot(self) -> ObjectSnapshot:
         with self._lock:
             streams = [s for s in self._streams.values() if not s.gone]
-        objects: dict[str, list[Json]] = {}
-        for stream in streams:
-            objects.setdefault(stream.kind.plural, []).extend(stream.items.values())
+        # One view per stream, read once: the objects and the journals agree.
+        journals = tuple(stream.journal.view for stream in streams)
         # Optional kinds' streams count once synced: a 403 on them must not block readiness.
         statuses = tuple(s.status() for s in streams if not s.kind.optional or s.synced)
         return ObjectSnapshot(
@@ -143,9 +142,10 @@ class WatchCache:
             source=self.source,
             server=self.server,
             namespaces=self.namespaces,
-            objects={kind: tuple(items) for kind, items in objects.items()},
+            objects=ObjectsByKind(journals),
             streams=statuses,
             setup_error=self.setup_error,
             api_problem=self.api_problem,
             api_stale_since=self.api_stale_since,
+            journals=journals,
         )
