@@ -86,3 +86,8 @@ bench-backend: venv ## Benchmark the backend beside podinfo (builds podinfo; ins
 .PHONY: bench-delivery
 bench-delivery: venv ## Time delivery-metrics on a synthetic history of 10,000 promotions
 	$(UV) run --frozen python bench/delivery_metrics.py
+
+.PHONY: bench-board-live
+bench-board-live: venv frontend-assets ## 100 SSE viewers during a rollout, then event-to-screen in Chromium, at 200 workloads
+	$(UV) run --frozen python bench/board_viewers.py
+	$(UV) run --frozen python bench/board_browser.py
