@@ -47,9 +47,10 @@ import httpx
 
 from bench.board_render import synthetic
 from frontend.app import create_app
+from frontend.journal import Journal
 from frontend.server import Server
 from frontend.settings import Settings
-from frontend.snapshot import ObjectSnapshot
+from frontend.snapshot import ObjectsByKind, ObjectSnapshot
 from servicekit import logs
 from servicekit.server import server_config
 from tests.support import objects as build
@@ -60,7 +61,7 @@ DEAD_BACKEND = "http://127.0.0.1:9"  # nothing listens: the backend panel stays 
 
 
 def _stamp(obj: Json) -> Json:
-    """A resourceVersion that changes exactly when the object does (what the board index compares)."""
+    """A resourceVersion that changes exactly when the object does (as the board index reads)."""
     obj["metadata"]["resourceVersion"] = "0"
     body = json.dumps(obj, sort_keys=True).encode()
     obj["metadata"]["resourceVersion"] = str(zlib.crc32(body))
@@ -87,16 +88,31 @@ class Step:
     note: Json
 
 
+def _uid(obj: Json) -> str:
+    meta = obj["metadata"]
+    return str(meta.get("uid") or f"{meta['namespace']}/{meta['name']}")
+
+
 class PlayedCluster:
-    """An ``ObjectSource``: the synthetic cluster, changed one step at a time."""
+    """An ``ObjectSource``: the synthetic cluster, changed one step at a time.
+
+    Its objects live in one ``frontend.journal.Journal`` per kind and namespace, as the
+    watch cache's streams keep them, so the board follows each step as it follows watch
+    events (ADR 0014) instead of comparing the whole cluster.
+    """
 
     def __init__(self, workloads: int, pods_each: int) -> None:
         static = synthetic(workloads, pods_each)
         self.namespaces = static.namespaces
-        self._static = static
+        self._streams = static.snapshot().streams
         self._objects: dict[Key, Json] = {_key(o): o for o in static.objects}
+        listed: dict[tuple[str, str], dict[str, Json]] = {}
+        for (plural, ns, _), obj in self._objects.items():
+            listed.setdefault((plural, ns), {})[_uid(obj)] = obj
+        self._journals = {where: Journal(*where) for where in listed}
+        for where, items in listed.items():
+            self._journals[where].replace(items)
         self._lock = threading.Lock()
-        self._frozen: ObjectSnapshot | None = None
         self.mark: Callable[[], None] = lambda: None
 
     def start(self) -> None:
@@ -117,21 +133,29 @@ class PlayedCluster:
                 if kind == "pods" and ns == namespace and name.startswith(rs_name + "-")
             ]
 
+    def _journal(self, key: Key) -> Journal:
+        where = (key[0], key[1])
+        if where not in self._journals:
+            self._journals[where] = Journal(*where)
+        return self._journals[where]
+
     def apply(self, step: Step) -> None:
         with self._lock:
             for key in step.delete:
-                del self._objects[key]
+                self._journal(key).delete(_uid(self._objects.pop(key)))
             for obj in step.put:
-                self._objects[_key(obj)] = _stamp(obj)
-            self._frozen = None
+                key = _key(obj)
+                self._objects[key] = _stamp(obj)
+                self._journal(key).put(_uid(obj), obj)
         self.mark()
 
     def snapshot(self) -> ObjectSnapshot:
         with self._lock:
-            if self._frozen is None:
-                self._static.objects = list(self._objects.values())
-                self._frozen = self._static.snapshot()
-            return self._frozen
+            views = tuple(journal.view for journal in self._journals.values())
+        return ObjectSnapshot(
+            configured=True, source="bench", server=None, namespaces=self.namespaces,
+            objects=ObjectsByKind(views), streams=self._streams, journals=views,
+        )  # fmt: skip
 
 
 def _deployment_name(index: int) -> tuple[str, str]:

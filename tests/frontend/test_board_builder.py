@@ -10,6 +10,7 @@ from frontend.board import Board
 from frontend.board_builder import BoardBuilder, build_board
 from frontend.journal import Journal
 from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
+from tests.frontend.status.fixtures import load_flux
 from tests.frontend.support.fakes import StaticCluster
 from tests.support.objects import NOW, rollout, warning_event
 
@@ -124,3 +125,40 @@ def test_a_watch_cache_snapshot_is_followed_through_the_journals() -> None:
     journals["pods"].replace(dict(journals["pods"].items))  # a re-list of the same objects
     builder.build(_journalled(journals), PROBES, NOW)
     assert builder.built == 7
+
+
+def test_pods_seen_before_their_replicaset_land_on_the_card_when_it_arrives() -> None:
+    objects = rollout("web")
+    without_rs = [o for o in objects if o["kind"] != "ReplicaSet"]
+    builder = BoardBuilder(refresh_seconds=3600)
+    early = _cards(builder.build(StaticCluster(without_rs).snapshot(), PROBES, NOW))
+    assert early["web"].pods == ()  # type: ignore[attr-defined]
+
+    later = _cards(builder.build(StaticCluster(objects).snapshot(), PROBES, NOW))
+    assert later == _cards(build_board(StaticCluster(objects).snapshot(), PROBES, NOW))
+    assert len(later["web"].pods) == 3  # type: ignore[attr-defined]
+
+
+def test_a_gitops_object_appearing_reattaches_without_rebuilding_cards() -> None:
+    ns = "capflux-dev"  # the recorded Kustomization manages backend and frontend there
+    objects = [*rollout("backend", ns), *rollout("frontend", ns), *rollout("other", ns)]
+    builder = BoardBuilder(refresh_seconds=3600)
+    builder.build(StaticCluster(objects, (ns,)).snapshot(), PROBES, NOW)
+    kustomization = load_flux("ready").kustomization
+    board = builder.build(StaticCluster([*objects, kustomization], (ns,)).snapshot(), PROBES, NOW)
+    assert builder.built == 3
+    gitops = {e.card.name: e.gitops for g in board.groups for e in g.entries}
+    assert gitops["backend"] != ()
+    assert gitops["other"] == ()
+
+
+def test_a_stream_that_goes_takes_its_objects_with_it() -> None:
+    objects = rollout("web")
+    plurals = {"Deployment": "deployments", "ReplicaSet": "replicasets", "Pod": "pods"}
+    journals = {p: Journal(p, "default") for p in plurals.values()}
+    for plural, stream in journals.items():
+        stream.replace({o["metadata"]["uid"]: o for o in objects if plurals[o["kind"]] == plural})
+    builder = BoardBuilder(refresh_seconds=3600)
+    assert len(_cards(builder.build(_journalled(journals), PROBES, NOW))["web"].pods) == 3  # type: ignore[attr-defined]
+    del journals["pods"]
+    assert _cards(builder.build(_journalled(journals), PROBES, NOW))["web"].pods == ()  # type: ignore[attr-defined]

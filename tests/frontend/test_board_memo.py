@@ -131,3 +131,19 @@ def test_a_new_namespace_or_a_forgotten_version_needs_the_whole_board() -> None:
         return [await memo.delta(1, 2), await memo.delta(99, 3)]
 
     assert asyncio.run(deltas()) == [None, None]
+
+
+def test_the_framed_board_and_deltas_are_encoded_once_and_shared_by_every_viewer() -> None:
+    memo = _changing_memo([rollout("web"), rollout("web", ready=1)])
+
+    async def viewers() -> tuple[list[bytes], list[bytes | None]]:
+        boards = await asyncio.gather(*(memo.board_message(1) for _ in range(10)))
+        deltas = await asyncio.gather(*(memo.delta_message(1, 2) for _ in range(10)))
+        return list(boards), list(deltas)
+
+    boards, deltas = asyncio.run(viewers())
+    assert all(board is boards[0] for board in boards)
+    assert boards[0].startswith(b"event: board\ndata: ")
+    assert all(delta is deltas[0] for delta in deltas)
+    assert (deltas[0] or b"").startswith(b"event: delta\ndata: ")
+    assert memo.renders == 2

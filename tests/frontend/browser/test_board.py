@@ -162,6 +162,30 @@ def test_an_opened_section_stays_open_while_its_card_updates(
     assert page.evaluate("document.querySelector('#board .group') === window.__group")
 
 
+def test_added_and_removed_cards_are_patched_in_board_order(
+    page: Page, kube: Kube, namespace: str
+) -> None:
+    prefix = f"#d-{namespace}-order"
+    kube.apply(deployment_manifest("order-b", replicas=1), namespace=namespace)
+    page.wait_for_selector(f"{prefix}-b", timeout=60_000)
+    page.evaluate("window.__group = document.querySelector('#board .group')")
+    order = (
+        "Array.from(document.querySelectorAll('#board article.card'))"
+        f".map(c => c.id).filter(id => id.startsWith('{prefix[1:]}-'))"
+    )
+
+    for name in ("order-c", "order-a"):  # one after the last card, one before the first
+        kube.apply(deployment_manifest(name, replicas=1), namespace=namespace)
+    wait_for("three order cards", lambda: len(page.evaluate(order)) == 3, timeout=60)
+    assert page.evaluate(order) == [f"{prefix[1:]}-{n}" for n in "abc"]
+
+    kube.run("delete", "deployment/order-b", "-n", namespace, "--wait=false")
+    wait_for("order-b removed", lambda: page.query_selector(f"{prefix}-b") is None, timeout=60)
+    assert page.evaluate(order) == [f"{prefix[1:]}-{n}" for n in "ac"]
+    # Inserted and deleted by deltas: the namespace's section was never re-rendered.
+    assert page.evaluate("document.querySelector('#board .group') === window.__group")
+
+
 def test_filters_live_in_the_url_and_survive_updates(
     browser: Browser, live_board: ServiceProcess, kube: Kube, namespace: str
 ) -> None:

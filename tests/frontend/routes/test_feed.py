@@ -5,17 +5,13 @@ import asyncio
 import pytest
 
 from frontend.app import create_app
-from frontend.routes.feed import sse_message, stream_board
+from frontend.routes.feed import stream_board
 from frontend.runtime import Runtime
 from frontend.settings import Settings
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
 from tests.support.objects import rollout
 from tests.support.processes import DEAD_BACKEND
-
-
-def test_sse_message_prefixes_every_line() -> None:
-    assert sse_message("board", "<a>\n<b>") == "event: board\ndata: <a>\ndata: <b>\n\n"
 
 
 def test_stream_board_sends_current_board_to_a_late_viewer(make_client: ClientFactory) -> None:
@@ -30,7 +26,7 @@ def test_stream_board_sends_current_board_to_a_late_viewer(make_client: ClientFa
         response = await stream_board(Request(), runtime, since=0)  # type: ignore[arg-type]
         chunks: list[str] = []
         async for chunk in response.body_iterator:
-            chunks.append(str(chunk))
+            chunks.append(chunk.decode() if isinstance(chunk, bytes) else str(chunk))
         return chunks
 
     chunks = asyncio.run(asyncio.wait_for(first_messages(), 5))
@@ -83,7 +79,7 @@ async def _read(
     epoch = runtime.feed.epoch if epoch == "this process" else epoch
     response = await stream_board(viewer, runtime, since=since, epoch=epoch)  # type: ignore[arg-type]
     async for chunk in response.body_iterator:
-        chunks.append(str(chunk))
+        chunks.append(chunk.decode() if isinstance(chunk, bytes) else str(chunk))
         if board is not None and chunks[-1].startswith(f"event: {event}"):
             board.set()
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jinja2 import Environment
 from markupsafe import Markup
 
 from frontend.board import Board, Entry, Group
+from frontend.sse import sse_message
 
 Cards = dict[str, tuple[Entry, str]]  # anchor -> (what it shows, html), board order
 
@@ -48,6 +49,8 @@ class Rendered:
     # Joined only when a viewer needs the whole board: at 2,000 cards that is megabytes,
     # and a viewer following along only ever needs the deltas.
     fragment: str | None = None
+    message: bytes | None = None  # the fragment as one SSE message, encoded
+    deltas: dict[int, bytes] = field(default_factory=dict)  # since -> SSE message, encoded
 
 
 class BoardMemo:
@@ -102,12 +105,15 @@ class BoardMemo:
             )
         return rendered.fragment
 
+    def _lock_(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
     async def _rendered(self, version: int) -> Rendered:
         """The render of ``version`` (or of the newest one, if it is already older)."""
         if version not in self._versions:
-            if self._lock is None:
-                self._lock = asyncio.Lock()
-            async with self._lock:
+            async with self._lock_():
                 if version not in self._versions:
                     rendered = await asyncio.to_thread(self._make, version)
                     self._versions[version] = rendered
@@ -115,12 +121,40 @@ class BoardMemo:
                         self._versions.popitem(last=False)
         return self._versions[version]
 
+    async def board(self, version: int) -> Board:
+        """The board for ``version``, without joining its fragment (the JSON API's)."""
+        return (await self._rendered(version)).board
+
     async def get(self, version: int) -> tuple[Board, str]:
-        """The board for ``version`` and its fragment, built at most once."""
+        """The board for ``version`` and its fragment, each built at most once."""
         rendered = await self._rendered(version)
         if rendered.fragment is None:
-            await asyncio.to_thread(self._fragment, rendered)
+            async with self._lock_():  # many viewers at once still join it once
+                if rendered.fragment is None:
+                    await asyncio.to_thread(self._fragment, rendered)
         return rendered.board, self._fragment(rendered)
+
+    async def board_message(self, version: int) -> bytes:
+        """``event: board`` with the whole fragment, framed and encoded once per version."""
+        rendered = await self._rendered(version)
+        if rendered.message is None:
+            _, fragment = await self.get(version)
+            async with self._lock_():
+                if rendered.message is None:
+                    framed = await asyncio.to_thread(sse_message, "board", fragment)
+                    rendered.message = framed.encode()
+        return rendered.message
+
+    async def delta_message(self, since: int, version: int) -> bytes | None:
+        """``event: delta`` from ``since`` to ``version``, framed and encoded once; or None."""
+        rendered = await self._rendered(version)
+        known = rendered.deltas.get(since)
+        if known is None:
+            delta = await self.delta(since, version)
+            if delta is None:
+                return None
+            known = rendered.deltas[since] = sse_message("delta", delta).encode()
+        return known
 
     async def delta(self, since: int, version: int) -> str | None:
         """What changed from ``since`` to ``version`` as out-of-band swaps, or None.

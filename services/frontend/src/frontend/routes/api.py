@@ -103,7 +103,7 @@ async def read_status(
 ) -> StatusV1:
     """Every workload's verdict and the backend's report, from the cache (no API calls)."""
     version = runtime.feed.version
-    board, _ = await runtime.board.get(version)
+    board = await runtime.board.board(version)
     watched = board.objects.namespaces
     if namespace is not None and ALL_NAMESPACES not in watched and namespace not in watched:
         raise HTTPException(404, f"namespace {namespace!r} is not watched")

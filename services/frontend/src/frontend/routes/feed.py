@@ -20,13 +20,9 @@ from servicekit.http import NO_STORE
 router = APIRouter(tags=["live"])
 
 
-def sse_message(event: str, data: str) -> str:
-    """One SSE message; every line of a multi-line payload gets its own ``data:`` field."""
-    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-    return f"event: {event}\n{lines}\n"
-
-
-async def _board_messages(request: Request, runtime: Runtime, since: int) -> AsyncIterator[str]:
+async def _board_messages(
+    request: Request, runtime: Runtime, since: int
+) -> AsyncIterator[str | bytes]:
     feed = runtime.feed
     runtime.feed_viewers += 1
     try:
@@ -35,12 +31,10 @@ async def _board_messages(request: Request, runtime: Runtime, since: int) -> Asy
         while not feed.closed:
             if feed.version > seen:
                 newest = feed.version
-                delta = await runtime.board.delta(seen, newest) if seen else None
-                if delta is None:
-                    _, fragment = await runtime.board.get(newest)
-                    yield sse_message("board", fragment)
-                else:
-                    yield sse_message("delta", delta)
+                # Framed and encoded once per version (or pair of versions), shared by
+                # every viewer: at 2,000 cards the whole board is megabytes.
+                delta = await runtime.board.delta_message(seen, newest) if seen else None
+                yield delta or await runtime.board.board_message(newest)
                 seen = newest
             version = await feed.wait_newer(seen, runtime.settings.heartbeat_seconds)
             if version == seen and not feed.closed:

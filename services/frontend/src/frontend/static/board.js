@@ -129,11 +129,15 @@
     var y = Math.floor(d / 365), rest = d % 365;
     return (h < 8 * 365 * 24 && rest) ? y + "y" + rest + "d" : y + "y";
   }
+  // At 2,000 cards that is thousands of elements a second: write only the texts that
+  // changed (most ages change once a minute), so the page does not lay out every second.
   function count() {
     var now = Date.now();
     document.querySelectorAll("#board time.ago[datetime]").forEach(function (el) {
       var at = Date.parse(el.getAttribute("datetime"));
-      if (!isNaN(at)) { el.textContent = human(Math.trunc((now - at) / 1000)); }
+      if (isNaN(at)) { return; }
+      var text = human(Math.trunc((now - at) / 1000));
+      if (el.textContent !== text) { el.textContent = text; }
     });
   }
   window.setInterval(count, 1000);
