@@ -162,3 +162,30 @@ def test_a_stream_that_goes_takes_its_objects_with_it() -> None:
     assert len(_cards(builder.build(_journalled(journals), PROBES, NOW))["web"].pods) == 3  # type: ignore[attr-defined]
     del journals["pods"]
     assert _cards(builder.build(_journalled(journals), PROBES, NOW))["web"].pods == ()  # type: ignore[attr-defined]
+
+
+def test_events_seen_before_their_workload_are_on_its_card_when_it_arrives() -> None:
+    web = rollout("web")
+    event = warning_event(web[-1], "BackOff", "Back-off restarting container")
+    builder = BoardBuilder(refresh_seconds=3600)
+    builder.build(StaticCluster([event]).snapshot(), PROBES, NOW)
+    board = builder.build(StaticCluster([*web, event]).snapshot(), PROBES, NOW)
+    assert [e.reason for e in _cards(board)["web"].events] == ["BackOff"]  # type: ignore[attr-defined]
+
+
+def test_a_relist_of_unchanged_objects_keeps_the_cards_and_holds_only_the_new_copies() -> None:
+    objects = rollout("web")
+    builder = BoardBuilder(refresh_seconds=3600)
+    builder.build(StaticCluster(objects).snapshot(), PROBES, NOW)
+    copies = copy.deepcopy(objects)  # what a re-list brings: same resourceVersions
+    builder.build(StaticCluster(copies).snapshot(), PROBES, NOW)
+    assert builder.built == 1
+    pods = [o for o in copies if o["kind"] == "Pod"]
+    replicaset = next(o for o in copies if o["kind"] == "ReplicaSet")
+    held = builder.index.owned("pods", replicaset["metadata"]["uid"])
+    assert all(any(h is p for p in pods) for h in held)
+    deployment = copies[0]
+    assert (
+        builder.index.in_namespace("deployments", "shop")[deployment["metadata"]["uid"]]
+        is deployment
+    )

@@ -124,10 +124,10 @@ class BoardBuilder:
         self, touched: Touched, everything: bool, meta: Json | None, now: datetime
     ) -> set[str]:
         """The workloads whose cards must be built again."""
-        events = touched.events if not everything else self.index.namespaces()
-        for ns in events:
-            found = self.index.in_namespace("events", ns).values()
-            self._events[ns] = EventIndex(found) if found else _NO_EVENTS
+        if everything:
+            self._events.clear()
+        for ns in touched.events:  # indexed again when a card of the namespace is built
+            self._events.pop(ns, None)
         if everything:
             self._selected = {k for k in self._all() if self._selects(k)}
         else:
@@ -138,7 +138,7 @@ class BoardBuilder:
             dirty = self._all()
         else:
             dirty = touched.workloads | self._due(now)
-            for ns in events:
+            for ns in touched.events:
                 for plural in WORKLOADS:
                     dirty.update(self.index.in_namespace(plural, ns))
             # A new /meta changes every card it goes to; else only the cards it moved between.
@@ -198,7 +198,10 @@ class BoardBuilder:
     def _card(self, kind: str, workload: Json, now: datetime) -> DeploymentCard:
         key, ns = uid(workload), namespace(workload)
         meta = self._meta if key in self._subjects else None
-        events = self._events.get(ns, _NO_EVENTS)
+        events = self._events.get(ns)
+        if events is None:
+            found = self.index.in_namespace("events", ns).values()
+            events = self._events[ns] = EventIndex(found) if found else _NO_EVENTS
         if kind == "Deployment":
             owned = self.index.owned("replicasets", key)
             pods = [pod for rs in owned for pod in self.index.owned("pods", uid(rs))]

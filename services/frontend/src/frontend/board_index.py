@@ -101,7 +101,17 @@ class BoardIndex:
             if before is None or not _version(obj) or _version(before) != _version(obj):
                 self._set(plural, uid, obj, touched)
             else:
-                self._objects.setdefault(plural, {})[uid] = obj  # same version, newer copy
+                self._swap(plural, uid, obj)
+
+    def _swap(self, plural: str, uid: str, obj: Json) -> None:
+        """Hold the newer copy of an unchanged object, so the older one can be freed."""
+        self._objects.setdefault(plural, {})[uid] = obj
+        if plural in OWNED:
+            owner = self._owner.get(plural, {}).get(uid)
+            if owner is not None:
+                self._owned[plural][owner][uid] = obj
+        elif plural in BY_NAMESPACE:
+            self._in_ns[plural][namespace(obj)][uid] = obj
 
     def _set(self, plural: str, uid: str, obj: Json | None, touched: Touched) -> None:
         objects = self._objects.setdefault(plural, {})
