@@ -62,6 +62,14 @@ def test_build_board_marks_stale_cluster_and_backend_data() -> None:
     assert "Stale backend data" in titles
     stale = next(b for b in board.banners if b.title == "Stale cluster data")
     assert "42s" in stale.text
+    # The durations count on in the page: when they began, and where they are in the text.
+    assert (stale.since, stale.duration) == (NOW - timedelta(seconds=42), "42s")
+    assert stale.text == stale.around[0] + "42s" + stale.around[1]
+    backend = next(b for b in board.banners if b.title == "Stale backend data")
+    assert (backend.duration, backend.since_iso) == (
+        "2m",
+        f"{NOW - timedelta(minutes=2):%Y-%m-%dT%H:%M:%SZ}",
+    )
     assert board.groups[0].entries[0].card.name == "web"  # last-known state still shown
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
@@ -74,3 +75,18 @@ def test_read_board_fragment_is_the_board_without_the_page(make_client: ClientFa
     assert response.text.lstrip().startswith('<div class="board"')
     assert "<html" not in response.text
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_stale_cluster_banner_counts_its_duration_in_the_page(
+    make_client: ClientFactory,
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=42)
+    html = make_client(StaticCluster(rollout("web"), stale_since=since)).get("/").text
+
+    banner = re.search(r'<section class="banner banner-warning".*?</section>', html, re.S)
+    assert banner is not None
+    stamp = f"{since:%Y-%m-%dT%H:%M:%SZ}"
+    assert re.search(
+        rf'has not answered for <time class="ago" datetime="{stamp}">4\ds</time> \(since ',
+        banner.group(0),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 
 from frontend.snapshot import ObjectSnapshot, ProbeSnapshot
@@ -20,6 +20,19 @@ class Banner:
     level: str  # "error", "warning" or "info"
     title: str
     text: str
+    # When the text says for how long something has lasted: when it began, and the text
+    # before and after that duration, so the page counts it on (board.js) between versions.
+    since: datetime | None = None
+    around: tuple[str, str] = ("", "")
+
+    @property
+    def duration(self) -> str:
+        lead, tail = self.around
+        return self.text[len(lead) : len(self.text) - len(tail)]
+
+    @property
+    def since_iso(self) -> str:
+        return f"{self.since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if self.since else ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,11 @@ def _ago(since: datetime, now: datetime) -> str:
     return human_duration(now - since)
 
 
+def _lasting(title: str, since: datetime, now: datetime, *, lead: str, tail: str) -> Banner:
+    """A warning saying for how long something has lasted, counted on by the page."""
+    return Banner("warning", title, f"{lead}{_ago(since, now)}{tail}", since, (lead, tail))
+
+
 def banners(
     objects: ObjectSnapshot, backend: ProbeSnapshot, stale: bool, now: datetime
 ) -> list[Banner]:
@@ -83,7 +101,8 @@ def banners(
                 "No cluster configured",
                 "Set FRONTEND_KUBECONFIG to a kubeconfig file, or run the board "
                 "in-cluster with a ServiceAccount that may get/list/watch "
-                "deployments, replicasets, pods and events.",
+                "deployments, replicasets, statefulsets, daemonsets, controllerrevisions, "
+                "pods and events.",
             )
         )
     for problem in objects.problems:
@@ -95,27 +114,24 @@ def banners(
         found.append(Banner(level, "Cluster access problem", problem))
     since = objects.stale_since
     if since is not None:
-        found.append(
-            Banner(
-                "warning",
-                "Stale cluster data",
-                f"The Kubernetes API has not answered for {_ago(since, now)} "
-                f"(since {since:%H:%M:%S} UTC); showing the last-known state.",
-            )
-        )
+        found.append(_lasting(
+            "Stale cluster data", since, now, lead="The Kubernetes API has not answered for ",
+            tail=f" (since {since:%H:%M:%S} UTC); showing the last-known state.",
+        ))  # fmt: skip
     elif objects.configured and not objects.synced:
         found.append(
             Banner("info", "Loading", "Waiting for the first list from the Kubernetes API.")
         )
     if stale:
         last = backend.service.last_success
-        when = f"last answer {_ago(last, now)} ago" if last else "no answer yet"
         error = backend.service.last_error or "no probe has succeeded"
-        found.append(
-            Banner(
-                "warning",
-                "Stale backend data",
-                f"{redact_url(backend.service.url)} is not answering ({when}): {error}.",
+        url = redact_url(backend.service.url)
+        title = "Stale backend data"
+        if last is None:
+            found.append(
+                Banner("warning", title, f"{url} is not answering (no answer yet): {error}.")
             )
-        )
+        else:
+            lead = f"{url} is not answering (last answer "
+            found.append(_lasting(title, last, now, lead=lead, tail=f" ago): {error}."))
     return found
