@@ -18,14 +18,10 @@ insertion of its card showing the new ready count (same machine, same clock).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,10 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.board_rollout_source import wait_ready  # noqa: E402
+from bench.board_live import pct, played, wait_done  # noqa: E402
+from bench.board_rollout_source import PlayedCluster, toggle_plan  # noqa: E402
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-
-SERVER = ROOT / "bench" / "board_rollout_source.py"
 
 OBSERVE = """
 (anchors) => {
@@ -76,22 +71,6 @@ OBSERVE = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
-
-
 def drive(url: str, pid: int, log: Path, plan_anchors: list[str]) -> dict[str, Any]:
     os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - needs the variable above
@@ -118,11 +97,7 @@ def drive(url: str, pid: int, log: Path, plan_anchors: list[str]) -> dict[str, A
             skew = page_now - (before + after) / 2  # page clock minus server clock, +- rtt/2
             time.sleep(1)
             os.kill(pid, signal.SIGUSR1)
-            deadline = time.monotonic() + 90
-            while not any("done" in e for e in read_log(log)):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the plan did not finish")
-                time.sleep(0.2)
+            wait_done(log)
             time.sleep(2)  # the last batch and its swap
             seen: list[dict[str, Any]] = page.evaluate("window.__seen")
             messages: list[float] = page.evaluate("window.__messages")
@@ -150,48 +125,13 @@ def main() -> int:
     if not CHROMIUM.is_file():
         sys.stderr.write(f"needs {CHROMIUM} (apt-get install -y chromium)\n")
         return 2
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="board-browser-") as tmp:
-        log, err = Path(tmp) / "steps.jsonl", Path(tmp) / "server.log"
-        with err.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(SERVER),
-                    "--port",
-                    str(port),
-                    "--plan",
-                    "toggles",
-                    "--changes",
-                    str(args.changes),
-                    "--interval",
-                    "500",
-                    "900",
-                    "--log",
-                    str(log),
-                ],
-                stdout=stderr,
-                stderr=stderr,
-                cwd=ROOT,
-            )
-        try:
-            wait_ready(url, proc)
-            # The plan is fixed by the seed; the server logs each step as it applies it,
-            # so the anchors to watch are those of the workloads the toggle plan picks.
-            anchors = sorted(planned_anchors(args.changes))
-            result = drive(url, proc.pid, log, anchors)
-        except Exception:
-            sys.stderr.write(err.read_text()[-3000:])
-            raise
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        entries = read_log(log)
+    plan = ["--plan", "toggles", "--changes", str(args.changes), "--interval", "500", "900"]
+    with played(plan, "board-browser-") as run:
+        # The plan is fixed by the seed; the server logs each step as it applies it,
+        # so the anchors to watch are those of the workloads the toggle plan picks.
+        anchors = sorted(planned_anchors(args.changes))
+        result = drive(run.process.url, run.pid, run.log, anchors)
+    entries = run.entries
     header, steps = entries[0], [e for e in entries if "applied" in e]
     dom, frame, arrive, swap, missing = [], [], [], [], []
     for step in steps:
@@ -238,9 +178,6 @@ def main() -> int:
 
 
 def planned_anchors(changes: int) -> set[str]:
-    sys.path.insert(0, str(ROOT))
-    from bench.board_rollout_source import PlayedCluster, toggle_plan  # noqa: PLC0415
-
     steps = toggle_plan(PlayedCluster(200, 10), 200, changes)
     return {f"d-{s.note['namespace']}-{s.note['name']}" for s in steps}
 

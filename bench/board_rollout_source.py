@@ -30,7 +30,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -42,8 +41,6 @@ from types import FrameType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import httpx
 
 from bench.board_render import synthetic
 from frontend.app import create_app
@@ -309,21 +306,6 @@ def play(
             out.write(json.dumps({**step.note, "applied": applied}) + "\n")
             out.flush()
         out.write(json.dumps({"done": time.time(), "steps": len(steps)}) + "\n")
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    """Wait for this server, started by a benchmark as PROC, to answer /readyz."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server not ready")
 
 
 def main() -> int:

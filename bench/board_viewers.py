@@ -24,13 +24,9 @@ import os
 import re
 import resource
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +35,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.board_rollout_source import wait_ready  # noqa: E402
+from bench.board_live import pct, played, read_log, wait_done  # noqa: E402
 
-SERVER = ROOT / "bench" / "board_rollout_source.py"
 VERSION = re.compile(rb'id="board-foot" data-version="(\d+)"')
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -53,13 +48,6 @@ class Viewer:
     messages: list[tuple[float, str, int, int]] = field(default_factory=list)
     first: asyncio.Event = field(default_factory=asyncio.Event)
     error: str | None = None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def cpu_seconds(pid: int) -> float:
@@ -108,24 +96,6 @@ async def sample_rss(pid: int, samples: list[tuple[float, int]]) -> None:
     while True:
         samples.append((time.time(), status_kib(pid, "VmRSS")))
         await asyncio.sleep(0.05)
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
-
-
-def wait_done(log: Path, timeout: float = 90) -> None:
-    """Until the server has logged the end of its plan."""
-    deadline = time.monotonic() + timeout
-    while not any("done" in e for e in read_log(log)):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the plan did not finish")
-        time.sleep(0.05)
-
-
-def read_log(path: Path) -> list[dict[str, float | str | int]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 async def measure(url: str, pid: int, log: Path, viewers_n: int) -> dict[str, object]:
@@ -233,40 +203,9 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=100)
     parser.add_argument("--json", action="store_true", help="print the raw result")
     args = parser.parse_args()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="board-viewers-") as tmp:
-        log, err = Path(tmp) / "steps.jsonl", Path(tmp) / "server.log"
-        with err.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(SERVER),
-                    "--port",
-                    str(port),
-                    "--plan",
-                    "rollout",
-                    "--log",
-                    str(log),
-                ],
-                stdout=stderr,
-                stderr=stderr,
-                cwd=ROOT,
-            )
-        try:
-            wait_ready(url, proc)
-            result = asyncio.run(measure(url, proc.pid, log, args.viewers))
-        except Exception:
-            sys.stderr.write(err.read_text()[-3000:])
-            raise
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        result["batch_ms"] = read_log(log)[0]["batch_ms"]
+    with played(["--plan", "rollout"], "board-viewers-") as run:
+        result = asyncio.run(measure(run.process.url, run.pid, run.log, args.viewers))
+    result["batch_ms"] = run.entries[0]["batch_ms"]
     if args.json:
         sys.stdout.write(json.dumps(result, indent=1) + "\n")
     report(result)
