@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from frontend.board_builder import BoardBuilder, build_board, meta_subjects
+from frontend.board_builder import BoardBuilder, build_board, meta_subjects, selected_workloads
 from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from frontend.status.card import DeploymentCard
 from frontend.status.health import HealthCode
@@ -181,10 +181,11 @@ def test_meta_naming_a_pod_elsewhere_falls_back_to_the_selector() -> None:
     index = BoardBuilder().index
     index.follow(StaticCluster(backend, ("dev",)).snapshot())
     elsewhere = {"pod": {"name": "backend-elsewhere", "namespace": "prod"}}
-    subjects = meta_subjects(index, elsewhere, {"app.kubernetes.io/name": "backend"})
-    assert subjects == {backend[0]["metadata"]["uid"]}
-    assert meta_subjects(index, {"pod": {"name": "x"}}, {}) == frozenset()
-    assert meta_subjects(index, None, {"app": "x"}) == frozenset()
+    selected = selected_workloads(index, {"app.kubernetes.io/name": "backend"})
+    assert meta_subjects(index, elsewhere, selected) == {backend[0]["metadata"]["uid"]}
+    no_selector = selected_workloads(index, {})
+    assert meta_subjects(index, {"pod": {"name": "x"}}, no_selector) == frozenset()
+    assert meta_subjects(index, None, selected) == frozenset()  # no /meta: no subject
 
 
 def test_meta_naming_a_pod_without_its_namespace_finds_it_in_any_namespace() -> None:
@@ -192,4 +193,5 @@ def test_meta_naming_a_pod_without_its_namespace_finds_it_in_any_namespace() -> 
     index = BoardBuilder().index
     index.follow(StaticCluster(backend, ("dev",)).snapshot())
     pod = backend[-1]["metadata"]["name"]
-    assert meta_subjects(index, {"pod": {"name": pod}}, {}) == {backend[0]["metadata"]["uid"]}
+    named = meta_subjects(index, {"pod": {"name": pod}}, ())
+    assert named == {backend[0]["metadata"]["uid"]}

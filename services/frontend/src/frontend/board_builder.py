@@ -21,7 +21,7 @@ from frontend.snapshot import Json, ObjectSnapshot, ProbeSnapshot
 from frontend.status.card import DeploymentCard, deployment_card
 from frontend.status.events import EventIndex
 from frontend.status.gitops import GitOpsStatus, gitops_index
-from frontend.status.objects import controller_ref, label, name, namespace, text, uid
+from frontend.status.objects import controller_ref, label, mapping, name, namespace, text, uid
 from frontend.status.set_card import set_card
 
 ENVIRONMENT_LABELS = ("app.kubernetes.io/environment", "environment", "env")
@@ -38,24 +38,27 @@ def environment_of(workload: Json) -> str | None:
 
 def selects(workload: Json, selector: Mapping[str, str]) -> bool:
     """The workload's pod template carries every label of the selector."""
-    labels = (((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}).get(
-        "labels"
-    ) or {}
+    labels = mapping(workload, "spec", "template", "metadata", "labels")
     return bool(selector) and all(labels.get(key) == value for key, value in selector.items())
 
 
-def meta_subjects(
-    index: BoardIndex, meta: Json | None, selector: Mapping[str, str],
-    selected: Iterable[str] | None = None,
-) -> frozenset[str]:  # fmt: skip
+def selected_workloads(index: BoardIndex, selector: Mapping[str, str]) -> set[str]:
+    """The uids of the workloads whose pod template the selector matches."""
+    return {
+        key for plural in WORKLOADS
+        for key, workload in index.of_kind(plural).items() if selects(workload, selector)
+    }  # fmt: skip
+
+
+def meta_subjects(index: BoardIndex, meta: Json | None, selected: Iterable[str]) -> frozenset[str]:
     """The uids of the workloads whose pods the backend's ``/meta`` describes.
 
     The pod ``/meta`` names, when it is on the board, decides: its ReplicaSet's
-    Deployment, or the StatefulSet or DaemonSet that owns it. Otherwise every workload
-    whose pod template matches the backend pod selector (``selected``, when the caller
-    keeps them). Only those cards compare their images with ``/meta``; every other card
-    shows its own chain (declared image, pods' digests), so the frontend's card is not
-    judged by what the backend says about itself.
+    Deployment, or the StatefulSet or DaemonSet that owns it. Otherwise the workloads
+    the backend pod selector matches (``selected``, kept by the caller). Only those
+    cards compare their images with ``/meta``; every other card shows its own chain
+    (declared image, pods' digests), so the frontend's card is not judged by what the
+    backend says about itself.
     """
     if meta is None:
         return frozenset()
@@ -67,13 +70,6 @@ def meta_subjects(
                 controller = text(controller_ref(pod), "uid")
                 owner = index.owner("replicasets", controller) or controller
                 return frozenset({owner} if owner else ())
-    if not selector:
-        return frozenset()
-    if selected is None:
-        selected = (
-            key for plural in WORKLOADS
-            for key, workload in index.of_kind(plural).items() if selects(workload, selector)
-        )  # fmt: skip
     return frozenset(selected)
 
 
@@ -129,11 +125,11 @@ class BoardBuilder:
         for ns in touched.events:  # indexed again when a card of the namespace is built
             self._events.pop(ns, None)
         if everything:
-            self._selected = {k for k in self._all() if self._selects(k)}
+            self._selected = selected_workloads(self.index, self._selector or {})
         else:
             for key in touched.workloads:
                 (self._selected.add if self._selects(key) else self._selected.discard)(key)
-        subjects = meta_subjects(self.index, meta, self._selector or {}, self._selected)
+        subjects = meta_subjects(self.index, meta, self._selected)
         if everything:
             dirty = self._all()
         else:
