@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from frontend.assets import Assets
 from frontend.board_builder import build_board
 from frontend.board_memo import BoardMemo
+from frontend.journal import Journal
 from frontend.rendering import environment
 from frontend.routes.api import status_document
-from frontend.snapshot import ProbeResult, ProbeSnapshot
+from frontend.snapshot import Json, ObjectsByKind, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from tests.frontend.support.fakes import StaticCluster
 from tests.support.objects import rollout, warning_event
 
@@ -45,6 +46,36 @@ def synthetic(deployments: int, pods_each: int) -> StaticCluster:
         if i % 4 == 0:
             objects.append(warning_event(copies[-1], "BackOff", "Back-off restarting container"))
     return StaticCluster(objects, tuple(f"team-{n}" for n in range(5)))
+
+
+def journal_key(obj: Json) -> str:
+    """What a stream keys an object by: its uid (the builders give events none)."""
+    meta = obj["metadata"]
+    return str(meta.get("uid") or f"{meta['namespace']}/{meta['name']}")
+
+
+def journals_of(snapshot: ObjectSnapshot) -> dict[tuple[str, str], Journal]:
+    """The snapshot's objects in one journal per kind and namespace, as the watch
+    cache's streams keep them (``frontend.journal``)."""
+    listed: dict[tuple[str, str], dict[str, Json]] = {}
+    for plural, objects in snapshot.objects.items():
+        for obj in objects:
+            listed.setdefault((plural, obj["metadata"]["namespace"]), {})[journal_key(obj)] = obj
+    journals = {where: Journal(*where) for where in listed}
+    for where, items in listed.items():
+        journals[where].replace(items)
+    return journals
+
+
+def journal_snapshot(
+    base: ObjectSnapshot, journals: dict[tuple[str, str], Journal]
+) -> ObjectSnapshot:
+    """What ``WatchCache.snapshot()`` returns: each stream's view, objects joined on demand."""
+    views = tuple(journal.view for journal in journals.values())
+    return ObjectSnapshot(
+        configured=True, source=base.source, server=None, namespaces=base.namespaces,
+        objects=ObjectsByKind(views), streams=base.streams, journals=views,
+    )  # fmt: skip
 
 
 def _render(memo: BoardMemo) -> str:

@@ -42,12 +42,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.board_render import synthetic
+from bench.board_render import journal_key, journal_snapshot, journals_of, synthetic
 from frontend.app import create_app
 from frontend.journal import Journal
 from frontend.server import Server
 from frontend.settings import Settings
-from frontend.snapshot import ObjectsByKind, ObjectSnapshot
+from frontend.snapshot import ObjectSnapshot
 from servicekit import logs
 from servicekit.server import server_config
 from tests.support import objects as build
@@ -85,11 +85,6 @@ class Step:
     note: Json
 
 
-def _uid(obj: Json) -> str:
-    meta = obj["metadata"]
-    return str(meta.get("uid") or f"{meta['namespace']}/{meta['name']}")
-
-
 class PlayedCluster:
     """An ``ObjectSource``: the synthetic cluster, changed one step at a time.
 
@@ -100,15 +95,9 @@ class PlayedCluster:
 
     def __init__(self, workloads: int, pods_each: int) -> None:
         static = synthetic(workloads, pods_each)
-        self.namespaces = static.namespaces
-        self._streams = static.snapshot().streams
+        self._base = static.snapshot()
         self._objects: dict[Key, Json] = {_key(o): o for o in static.objects}
-        listed: dict[tuple[str, str], dict[str, Json]] = {}
-        for (plural, ns, _), obj in self._objects.items():
-            listed.setdefault((plural, ns), {})[_uid(obj)] = obj
-        self._journals = {where: Journal(*where) for where in listed}
-        for where, items in listed.items():
-            self._journals[where].replace(items)
+        self._journals = journals_of(self._base)
         self._lock = threading.Lock()
         self.mark: Callable[[], None] = lambda: None
 
@@ -139,20 +128,16 @@ class PlayedCluster:
     def apply(self, step: Step) -> None:
         with self._lock:
             for key in step.delete:
-                self._journal(key).delete(_uid(self._objects.pop(key)))
+                self._journal(key).delete(journal_key(self._objects.pop(key)))
             for obj in step.put:
                 key = _key(obj)
                 self._objects[key] = _stamp(obj)
-                self._journal(key).put(_uid(obj), obj)
+                self._journal(key).put(journal_key(obj), obj)
         self.mark()
 
     def snapshot(self) -> ObjectSnapshot:
         with self._lock:
-            views = tuple(journal.view for journal in self._journals.values())
-        return ObjectSnapshot(
-            configured=True, source="bench", server=None, namespaces=self.namespaces,
-            objects=ObjectsByKind(views), streams=self._streams, journals=views,
-        )  # fmt: skip
+            return journal_snapshot(self._base, self._journals)
 
 
 def _deployment_name(index: int) -> tuple[str, str]:

@@ -31,40 +31,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.board_render import synthetic
+from bench.board_render import journal_snapshot, journals_of, synthetic
 from frontend.assets import Assets
 from frontend.board_builder import BoardBuilder
 from frontend.board_memo import BoardMemo
 from frontend.journal import Journal
 from frontend.rendering import environment
-from frontend.snapshot import Json, ObjectsByKind, ObjectSnapshot, ProbeResult, ProbeSnapshot
+from frontend.snapshot import Json, ProbeResult, ProbeSnapshot
 
 NOW = datetime.now(UTC)
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 SIZES = ((200, 10), (2000, 10))
-
-
-def _journals(snapshot: ObjectSnapshot) -> dict[tuple[str, str], Journal]:
-    """One journal per kind and namespace, as the watch cache's streams keep them."""
-    listed: dict[tuple[str, str], dict[str, Json]] = {}
-    for plural, objects in snapshot.objects.items():
-        for obj in objects:
-            meta = obj["metadata"]
-            key = meta.get("uid") or f"{meta['namespace']}/{meta['name']}"
-            listed.setdefault((plural, meta["namespace"]), {})[key] = obj
-    journals = {where: Journal(*where) for where in listed}
-    for where, items in listed.items():
-        journals[where].replace(items)
-    return journals
-
-
-def _snapshot(base: ObjectSnapshot, journals: dict[tuple[str, str], Journal]) -> ObjectSnapshot:
-    """What ``WatchCache.snapshot()`` returns: each stream's view, objects joined on demand."""
-    views = tuple(journal.view for journal in journals.values())
-    return ObjectSnapshot(
-        configured=True, source=base.source, server=None, namespaces=base.namespaces,
-        objects=ObjectsByKind(views), streams=base.streams, journals=views,
-    )  # fmt: skip
 
 
 def _one_pod_changed(journals: dict[tuple[str, str], Journal], pod: Json, generation: int) -> None:
@@ -78,12 +55,12 @@ def _one_pod_changed(journals: dict[tuple[str, str], Journal], pod: Json, genera
 
 def measure(workloads: int, pods_each: int, rounds: int) -> dict[str, float]:
     base = synthetic(workloads, pods_each).snapshot()
-    journals = _journals(base)
+    journals = journals_of(base)
     pods = base.of_kind("pods")
     pod = pods[len(pods) // 2]
     env = environment(Assets.discover(None))
     builder = BoardBuilder(refresh_seconds=3600)  # no clock refresh inside the measurement
-    memo = BoardMemo(lambda: builder.build(_snapshot(base, journals), PROBES, NOW), env)
+    memo = BoardMemo(lambda: builder.build(journal_snapshot(base, journals), PROBES, NOW), env)
 
     async def run() -> dict[str, list[float]]:
         samples: dict[str, list[float]] = {"first": [], "change": [], "cpu": [], "delta": [],
