@@ -54,3 +54,22 @@ def test_unknown_argument_exits_2_with_usage(argument: str) -> None:
     assert result.stdout == ""
     assert result.stderr.startswith("usage: backend")
     assert f"unrecognized arguments: {argument}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("http://a:b@[::1", "'http://***@[::1'"),  # does not even parse
+        (
+            "http://ok.example,https://u:s3cr3t@db:99999/?token=abc",
+            "'https://***@db:99999/?token=***'",
+        ),
+    ],
+)
+def test_a_bad_url_setting_is_named_without_its_credentials(value: str, shown: str) -> None:
+    result = run_console("backend", env={"BACKEND_READINESS_URLS": value})
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"backend: invalid setting BACKEND_READINESS_URLS={shown}: ")
+    for secret in ("a:b", "s3cr3t", "abc"):
+        assert secret not in result.stderr

@@ -51,6 +51,12 @@ def test_what_counts_as_a_match(
             Outcome.MISCONFIGURED,
             0,
         ),
+        (
+            "a 200 that is not /meta from every target",
+            [[Answer("a", status=200, not_meta="text/html, not JSON")]],
+            Outcome.MISCONFIGURED,
+            0,
+        ),
         ("404 from one target only", [[Answer("a", status=404), ok(OLD)]], Outcome.MISMATCH, 0),
         ("429 is worth a retry", [[Answer("a", status=429)]], Outcome.MISMATCH, 0),
         ("408 is worth a retry", [[Answer("a", status=408)]], Outcome.MISMATCH, 0),

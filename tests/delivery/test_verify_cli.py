@@ -271,3 +271,17 @@ def test_a_wrong_url_stops_at_once_with_the_config_code(
     assert proc.url + path in result.stderr
     assert (f"did you mean {proc.url}/meta?" in result.stderr) is (hint is not None)
     assert json.loads(result.stdout)["result"] == "misconfigured"
+
+
+def test_an_answer_that_is_not_meta_stops_at_once_naming_what_came(
+    started: list[ServiceProcess],
+) -> None:
+    proc = start(started, SHA_A)
+    path, what = "/healthz", "HTTP 200 application/json, JSON without git_sha"
+    result = run_verify("--url", proc.url + path, "--expect-sha", SHA_A, "--timeout", "60",
+                        "--interval", "0.2", "--json")  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["result"], summary["polls"]) == ("misconfigured", 1)
+    assert f"verify: {what} from every target ({proc.url}{path})" in result.stderr
+    assert f"did you mean {proc.url}/meta?" in result.stderr

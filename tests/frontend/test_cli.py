@@ -44,3 +44,14 @@ def test_unknown_flag_exits_2_with_usage() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("usage: frontend")
     assert "unrecognized arguments: --kubeconfig kc.yaml" in result.stderr
+
+
+def test_a_bad_url_setting_is_named_without_its_credentials() -> None:
+    url = "http://admin:s3cr3t@127.0.0.1:99999/?token=abc"
+    result = run_console("frontend", env={"FRONTEND_BACKEND_URL": url})
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "frontend: invalid setting FRONTEND_BACKEND_URL='http://***@127.0.0.1:99999/?token=***': "
+        "Input should be a valid URL, invalid port number\n"
+    )

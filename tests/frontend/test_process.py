@@ -11,7 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.support.board import wait_for
 from tests.support.processes import SHA_A, ServiceProcess, backend_process, frontend_process
+from tests.support.viewers import staying_viewers, storm
 
 pytestmark = pytest.mark.process
 
@@ -83,6 +85,38 @@ def test_frontend_exits_cleanly_with_open_event_streams(frontend: ServiceProcess
     assert first == "retry: 2000"
     assert code == 0
     assert time.monotonic() - started < 5, frontend.output()
+
+
+def test_sigterm_ends_the_board_promptly_whatever_its_viewers_do(
+    started: list[ServiceProcess],
+) -> None:
+    # Viewers that came and went in a storm, viewers reading along, and viewers that
+    # half-closed (sent their FIN, still reading; uvicorn takes that for a goodbye and
+    # may close them first): none may hold the process up.
+    proc = frontend_process({"FRONTEND_BATCH_INTERVAL_MS": "20",
+                             "FRONTEND_SHUTDOWN_TIMEOUT_SECONDS": "3"}).start()  # fmt: skip
+    started.append(proc)
+    proc.wait_until("/readyz")
+    storm(proc.host, proc.port, rounds=4, viewers=15, seed=7)
+    with (
+        staying_viewers(proc.host, proc.port, 5) as reading,
+        staying_viewers(proc.host, proc.port, 5, half_closed=True) as half_closed,
+    ):
+        viewers = reading + half_closed
+        wait_for("every reading viewer's board", lambda: all(v.events for v in reading),
+                 timeout=30)  # fmt: skip
+        began = time.monotonic()
+        proc.terminate(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        took = time.monotonic() - began
+        for viewer in viewers:
+            assert viewer.thread is not None
+            viewer.thread.join(5)
+        ended = [viewer.thread is not None and not viewer.thread.is_alive() for viewer in viewers]
+
+    assert code == 0, proc.output()[-3000:]
+    assert took < 3, "streams were ended at SIGTERM, not waited out to the shutdown bound"
+    assert all(ended), "every stream was closed by the server"
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,8 @@ def test_a_lone_star_means_every_namespace(monkeypatch: pytest.MonkeyPatch) -> N
         ("FRONTEND_KUBECONFIG", "/nonexistent/kubeconfig", "no such file"),
         ("FRONTEND_BACKEND_POD_SELECTOR", "app in (a,b)", "equality label selector"),
         ("FRONTEND_BATCH_INTERVAL_MS", "1", "FRONTEND_BATCH_INTERVAL_MS='1'"),
+        ("FRONTEND_LIVENESS_STALL_SECONDS", "0", "FRONTEND_LIVENESS_STALL_SECONDS='0'"),
+        ("FRONTEND_HEAD_TIMEOUT_SECONDS", "0", "FRONTEND_HEAD_TIMEOUT_SECONDS='0'"),
     ],
 )
 def test_settings_reject_invalid_values_naming_the_variable(
@@ -77,3 +79,16 @@ def test_shared_settings_keep_the_frontend_prefix_and_defaults(
 
     assert (settings.port, settings.service_name, settings.log_level) == (8090, "frontend", "debug")
     assert settings.shutdown_timeout_seconds == 5.0
+
+
+def test_the_liveness_bound_must_outlast_three_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The feed's loop goes round once a batch: a bound near it restarts a busy board.
+    monkeypatch.setenv("FRONTEND_BATCH_INTERVAL_MS", "10000")
+    monkeypatch.setenv("FRONTEND_LIVENESS_STALL_SECONDS", "30")
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert describe_error(caught.value, Settings) == (
+        "FRONTEND_LIVENESS_STALL_SECONDS=30 must exceed 3 x FRONTEND_BATCH_INTERVAL_MS=10000"
+    )

@@ -5,8 +5,11 @@ Raw sockets, because an HTTP client library refuses to send most of these.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import socket
+import time
 from collections.abc import Callable
 
 import httpx
@@ -16,9 +19,15 @@ from tests.support.processes import ServiceProcess, backend_process, frontend_pr
 
 pytestmark = pytest.mark.process
 
+# Short, so a slow head meets it within the test; the default is 20 s.
+HEAD_TIMEOUT = 2.0
 SERVICES: dict[str, Callable[[], ServiceProcess]] = {
-    "backend": lambda: backend_process({"BACKEND_LOG_LEVEL": "warning"}),
-    "frontend": lambda: frontend_process({"FRONTEND_LOG_LEVEL": "warning"}),
+    "backend": lambda: backend_process(
+        {"BACKEND_LOG_LEVEL": "warning", "BACKEND_HEAD_TIMEOUT_SECONDS": str(HEAD_TIMEOUT)}
+    ),
+    "frontend": lambda: frontend_process(
+        {"FRONTEND_LOG_LEVEL": "warning", "FRONTEND_HEAD_TIMEOUT_SECONDS": str(HEAD_TIMEOUT)}
+    ),
 }
 
 
@@ -137,3 +146,70 @@ def test_slow_clients_do_not_starve_the_others(service: ServiceProcess) -> None:
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_a_head_sent_slowly_is_answered_408_and_closed(service: ServiceProcess) -> None:
+    # One header line at a time, each well inside any per-read timeout: only a bound on
+    # the whole head ends this (it held a connection for 150 s before there was one).
+    with socket.create_connection((service.host, service.port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        lines = 0
+        received = b""
+        began = time.monotonic()
+        while time.monotonic() - began < 6 * HEAD_TIMEOUT:
+            try:
+                sock.sendall(b"X-Drip-%d: 1\r\n" % lines)
+            except OSError:
+                break  # closed by the server
+            lines += 1
+            sock.settimeout(HEAD_TIMEOUT / 4)
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            if not chunk:
+                break
+            received += chunk
+        sock.settimeout(5)
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                received += chunk
+
+    assert received.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), received[:200]
+    assert b"connection: close" in received
+    body = json.loads(received.split(b"\r\n\r\n", 1)[1])
+    assert body["error"]["message"] == f"request head not received within {HEAD_TIMEOUT:g} s"
+    assert body["error"]["status"] == 408
+    assert lines < 4 * 6, "the connection was ended near the bound, not held on"
+    assert httpx.get(service.url + "/healthz", timeout=5).status_code == 200
+
+
+def test_a_connection_that_sends_nothing_is_closed_without_an_answer(
+    service: ServiceProcess,
+) -> None:
+    with socket.create_connection((service.host, service.port), timeout=6 * HEAD_TIMEOUT) as sock:
+        received = sock.recv(65536)
+
+    assert received == b""
+
+
+def test_a_keep_alive_connection_serves_requests_spaced_under_the_bound(
+    service: ServiceProcess,
+) -> None:
+    # The bound is on each head, from its first byte: not on the connection's life.
+    conn = http.client.HTTPConnection(service.host, service.port, timeout=5)
+    try:
+        statuses, sockets = [], set()
+        for _ in range(3):
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+            assert conn.sock is not None
+            sockets.add(conn.sock.getsockname())
+            time.sleep(HEAD_TIMEOUT * 0.6)
+    finally:
+        conn.close()
+
+    assert statuses == [200] * 3
+    assert len(sockets) == 1, "one connection served all three"

@@ -25,7 +25,9 @@ def test_config_leaves_logging_and_identity_to_the_service() -> None:
     assert config.lifespan == "on"
 
 
-def test_config_runs_the_c_parser_and_libuv_loop() -> None:
-    config = server_config(FastAPI(), ToySettings())
+def test_config_runs_the_c_parser_and_libuv_loop_with_the_head_timeout() -> None:
+    config = server_config(FastAPI(), ToySettings(head_timeout_seconds=7.5))
 
-    assert (config.http, config.loop) == (BoundedHttpToolsProtocol, "uvloop")
+    assert isinstance(config.http, type)
+    assert issubclass(config.http, BoundedHttpToolsProtocol)
+    assert (config.http.head_timeout, config.loop) == (7.5, "uvloop")

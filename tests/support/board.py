@@ -20,8 +20,11 @@ Json = dict[str, Any]
 
 
 @contextmanager
-def board(kubeconfig: Path, namespace: str, **env: str) -> Iterator[ServiceProcess]:
-    """Start the frontend on KUBECONFIG/NAMESPACE, wait until its cache synced, stop it after."""
+def board(
+    kubeconfig: Path, namespace: str, *, ready: bool = True, **env: str
+) -> Iterator[ServiceProcess]:
+    """Start the frontend on KUBECONFIG/NAMESPACE, wait until its cache synced (or, unless
+    READY, until it serves), stop it after."""
     settings = {
         "FRONTEND_KUBECONFIG": str(kubeconfig),
         "FRONTEND_NAMESPACES": namespace,
@@ -32,7 +35,7 @@ def board(kubeconfig: Path, namespace: str, **env: str) -> Iterator[ServiceProce
     }
     proc = frontend_process({**settings, **env}).start()
     try:
-        proc.wait_until("/readyz", timeout=60)
+        proc.wait_until("/readyz" if ready else "/healthz", timeout=60)
         yield proc
     finally:
         proc.stop()

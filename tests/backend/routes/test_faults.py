@@ -75,6 +75,18 @@ def test_bad_fault_values_get_422_naming_the_field(
     assert field in error["message"]
 
 
+@pytest.mark.parametrize("latency", [1.0, 250.0, 0.0])
+def test_a_whole_number_written_with_a_fraction_is_the_integer_the_schema_allows(
+    drill_client: TestClient, latency: float
+) -> None:
+    # JSON Schema's "integer" (the OpenAPI document's type) matches 1.0.
+    response = drill_client.patch("/faults", json={"latency_ms": latency}, headers=AUTH)
+
+    assert response.status_code == 200
+    assert response.json()["latency_ms"] == int(latency)
+    assert isinstance(response.json()["latency_ms"], int)
+
+
 def test_error_drill_hits_app_routes_but_never_probes_or_metrics(drill_client: TestClient) -> None:
     drill_client.patch("/faults", json={"error_rate": 1.0}, headers=AUTH)
     response = drill_client.get("/meta")

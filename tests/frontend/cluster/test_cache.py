@@ -140,7 +140,7 @@ def test_gone_after_compaction_triggers_relist(
         assert "watch expired (410)" in proc.output() or "HTTP 410" in proc.output()
 
 
-def test_forbidden_names_the_missing_permission(
+def test_a_kind_the_board_may_not_list_is_named_and_keeps_it_unready(
     kube: Kube, namespace: str, control_plane: ControlPlane, tmp_path: Path
 ) -> None:
     rules = [
@@ -148,17 +148,23 @@ def test_forbidden_names_the_missing_permission(
          "resources": ["deployments", "replicasets", "statefulsets", "daemonsets",
                        "controllerrevisions"]},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list", "watch"]},
+        # One verb short: pods may be read one by one and watched, not listed.
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch"]},
     ]  # fmt: skip
     kube.apply(*service_account_with_role("board-narrow", namespace, rules), namespace=namespace)
     token = kube.run("create", "token", "board-narrow", "-n", namespace).stdout.strip()
     config = kubeconfig_for_token(control_plane, token, tmp_path / "kubeconfig")
 
-    with board(config, namespace) as proc:
+    with board(config, namespace, ready=False) as proc:
         expected = (f'forbidden: cannot list pods in namespace "{namespace}" '
                     "(needs get/list/watch on pods)")  # fmt: skip
         problems = wait_for("forbidden", lambda: status(proc)["cluster"]["problems"])
         assert problems == [expected]
         assert expected.replace('"', "&#34;") in httpx.get(proc.url + "/", timeout=5).text
+        assert status(proc)["cluster"]["synced"] is False
+        readiness = httpx.get(proc.url + "/readyz", timeout=5)
+        assert readiness.status_code == 503
+        assert readiness.json()["detail"] == f"cannot list pods/{namespace}: {expected}"
 
 
 def _all_updated(received: list[int]) -> bool:

@@ -107,7 +107,7 @@ def test_stream_board_pushes_each_new_version_until_the_feed_closes() -> None:
         assert runtime.feed_viewers == 1
         feed.mark()
         await board.wait()
-        await feed.close()  # what the server does on SIGTERM
+        feed.close()  # what the server does on SIGTERM
         await reading
         folding.cancel()
 
@@ -161,7 +161,7 @@ def test_a_page_that_shows_a_kept_version_gets_deltas_not_the_board() -> None:
         await asyncio.sleep(0.01)
         feed.mark()
         await delta.wait()
-        await feed.close()
+        feed.close()
         await reading
         folding.cancel()
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class ImageInfo(BaseModel):
@@ -65,6 +65,12 @@ class FaultsView(BaseModel):
     error_rate: float
 
 
+def _whole_float_as_int(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class FaultsPatch(BaseModel):
     """Fields to change; omitted fields keep their current value."""
 
@@ -73,5 +79,9 @@ class FaultsPatch(BaseModel):
 
     readiness_disabled: bool | None = None
     liveness_failing: bool | None = None
-    latency_ms: int | None = Field(None, ge=0, le=60_000)
+    # JSON Schema's "integer" is any number without a fraction, 1.0 too (the OpenAPI
+    # document says integer): taken as the int it is, before the strict check.
+    latency_ms: Annotated[int | None, BeforeValidator(_whole_float_as_int)] = Field(
+        None, ge=0, le=60_000
+    )
     error_rate: float | None = Field(None, ge=0.0, le=1.0)

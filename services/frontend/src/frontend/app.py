@@ -94,7 +94,7 @@ def create_app(
         try:
             yield
         finally:
-            await change_feed.close()
+            change_feed.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -108,7 +108,7 @@ def create_app(
     http_metrics = metrics.install(app, runtime)
 
     async def liveness(_: Scope) -> tuple[int, bytes]:
-        return health.LIVENESS
+        return health.liveness_of(runtime)
 
     return Edge(
         app,

@@ -118,7 +118,7 @@ def banners(
             "Stale cluster data", since, now, lead="The Kubernetes API has not answered for ",
             tail=f" (since {since:%H:%M:%S} UTC); showing the last-known state.",
         ))  # fmt: skip
-    elif objects.configured and not objects.synced:
+    elif objects.configured and not objects.settled:
         found.append(
             Banner("info", "Loading", "Waiting for the first list from the Kubernetes API.")
         )

@@ -13,6 +13,7 @@ their neighbour), the removed ones, and the board's chrome, as htmx out-of-band 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class BoardMemo:
         self._versions: OrderedDict[int, Rendered] = OrderedDict()
         self.renders = 0  # whole-board builds
         self.card_renders = 0  # cards rendered (the others reused their HTML)
+        # When the build in progress began (monotonic), for liveness: a build that
+        # never ends holds the lock, and with it every viewer and the API.
+        self.build_since: float | None = None
         self._lock: asyncio.Lock | None = None
 
     def _render_cards(self, board: Board) -> dict[str, RenderedGroup]:
@@ -113,13 +117,24 @@ class BoardMemo:
     async def _rendered(self, version: int) -> Rendered:
         """The render of ``version`` (or of the newest one, if it is already older)."""
         if version not in self._versions:
-            async with self._lock_():
-                if version not in self._versions:
-                    rendered = await asyncio.to_thread(self._make, version)
-                    self._versions[version] = rendered
-                    while len(self._versions) > KEPT_VERSIONS:
-                        self._versions.popitem(last=False)
+            # Shielded: a viewer that leaves mid-build (its task cancelled) must not free
+            # the lock while the build's thread still runs, or two builds would share
+            # the builder, which is not thread-safe.
+            await asyncio.shield(self._build_once(version))
         return self._versions[version]
+
+    async def _build_once(self, version: int) -> None:
+        async with self._lock_():
+            if version in self._versions:
+                return
+            self.build_since = time.monotonic()
+            try:
+                rendered = await asyncio.to_thread(self._make, version)
+            finally:
+                self.build_since = None
+            self._versions[version] = rendered
+            while len(self._versions) > KEPT_VERSIONS:
+                self._versions.popitem(last=False)
 
     async def board(self, version: int) -> Board:
         """The board for ``version``, without joining its fragment (the JSON API's)."""

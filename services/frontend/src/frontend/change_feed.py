@@ -5,6 +5,15 @@ event loop folds the marks into at most one new version per batch interval and
 wakes every waiting viewer at once, so N viewers cost N socket writes and zero
 extra API calls. The version also moves every ``refresh`` seconds, so ages and
 "stale for" texts on open pages keep counting.
+
+Viewers come and go at any moment: Starlette cancels a stream's task when its client
+disconnects, and anyio delivers that cancellation again on every loop iteration until
+the task ends. So nothing a viewer waits on may hold a lock: a waiter cancelled while
+it re-acquired an ``asyncio.Condition``'s lock once left the lock held for good, and
+the feed never moved again (the post-mortem: docs/postmortems/
+2026-12-06-board-froze-after-viewers-left.md). A version is announced by setting an
+``asyncio.Event`` and replacing it with a fresh one; waiting on an event is a plain
+future, safe to cancel at any point.
 """
 
 from __future__ import annotations
@@ -27,49 +36,55 @@ class ChangeFeed:
         self.epoch = os.urandom(4).hex()
         self.batches = 0
         self.closed = False
+        # When ``run`` last went round (monotonic), None before it starts: the liveness
+        # probe's evidence that the feed is alive (``frontend.liveness``).
+        self.beat: float | None = None
         self._dirty = False
         self._bumped_at = time.monotonic()
-        self._cond: asyncio.Condition | None = None
+        self._next: asyncio.Event | None = None  # set when the version passes the current one
 
     def mark(self) -> None:
         """Note that something changed; safe from any thread (a plain flag store)."""
         self._dirty = True
 
-    def _condition(self) -> asyncio.Condition:
-        if self._cond is None:
-            self._cond = asyncio.Condition()
-        return self._cond
+    def _wake_all(self) -> None:
+        woken, self._next = self._next, None
+        if woken is not None:
+            woken.set()
 
-    async def _bump(self) -> None:
-        cond = self._condition()
-        async with cond:
-            self.version += 1
-            self._bumped_at = time.monotonic()
-            cond.notify_all()
+    def _bump(self) -> None:
+        # No await between the new version and the wake-up: nothing can interleave.
+        self.version += 1
+        self._bumped_at = time.monotonic()
+        self._wake_all()
 
     async def run(self) -> None:
         """Fold marks into versions until cancelled."""
         while True:
+            self.beat = time.monotonic()
             await asyncio.sleep(self.batch_seconds)
             due = time.monotonic() - self._bumped_at >= self.refresh_seconds
             if self._dirty or due:
                 self._dirty = False
                 self.batches += 1
-                await self._bump()
+                self._bump()
 
     async def wait_newer(self, seen: int, within: float) -> int:
         """Wait until the version passes ``seen`` (or ``within`` s pass, or close)."""
-        cond = self._condition()
-        async with cond:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    cond.wait_for(lambda: self.version > seen or self.closed), within
-                )
+        if self.version > seen or self.closed:
+            return self.version
+        if self._next is None:
+            self._next = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._next.wait()
         return self.version
 
-    async def close(self) -> None:
-        """Release every waiter (server shutdown): streams end, connections close."""
+    def close(self) -> None:
+        """Release every waiter (server shutdown): streams end, connections close.
+
+        Synchronous and lock-free, so a signal handler can schedule it on the loop
+        and nothing a viewer does can hold it up.
+        """
         self.closed = True
-        cond = self._condition()
-        async with cond:
-            cond.notify_all()
+        self._wake_all()

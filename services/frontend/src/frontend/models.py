@@ -19,7 +19,9 @@ class ClusterInfo(BaseModel):
     source: str = Field(description="in-cluster service account, kubeconfig <path>, or none")
     server: str | None
     namespaces: list[str]
-    synced: bool = Field(description="Every watch has had its first answer from the apiserver.")
+    synced: bool = Field(
+        description="Every watch has listed its kind (a forbidden list is not synced)."
+    )
     stale_since: datetime | None = Field(description="Set while serving last-known data.")
     problems: list[str] = Field(description="Forbidden, unauthorized or unreachable, in words.")
 

@@ -22,7 +22,6 @@ class Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
         super().__init__(config)
         self.runtime = runtime
-        self._closing: asyncio.Task[None] | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:  # noqa: ARG002
         # Not calling super(): uvicorn would re-raise the captured signal after shutdown,
@@ -33,9 +32,10 @@ class Server(uvicorn.Server):
         self.should_exit = True
         log.info("shutting down", extra={"signal": signal.Signals(sig).name})
         # SSE streams never end on their own: release them so shutdown is not held up.
+        # This runs in a signal handler, between any two bytecodes of the loop's
+        # thread: the feed is closed from the loop, not from here.
         with contextlib.suppress(RuntimeError):
-            loop = asyncio.get_running_loop()
-            self._closing = loop.create_task(self.runtime.feed.close())
+            asyncio.get_running_loop().call_soon_threadsafe(self.runtime.feed.close)
 
 
 def serve(settings: Settings) -> None:

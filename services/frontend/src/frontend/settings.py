@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import AnyHttpUrl, Field, field_validator
+from pydantic import AnyHttpUrl, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from frontend.kinds import ALL_NAMESPACES
@@ -86,6 +86,11 @@ class Settings(ServiceSettings):
     refresh_seconds: float = Field(
         30.0, ge=1, le=3600, description="Re-render ages at least this often."
     )
+    liveness_stall_seconds: float = Field(
+        60.0, ge=1, le=3600,
+        description="/healthz fails once the change feed or a board build has not moved "
+        "for this long (so the kubelet restarts a frozen board); over 3 batch intervals.",
+    )  # fmt: skip
 
     vendor_dir: Path | None = Field(
         None, description="npm node_modules with htmx; default: the checkout's."
@@ -114,6 +119,17 @@ class Settings(ServiceSettings):
                 hint = " ('*' alone watches every namespace)" if name == ALL_NAMESPACES else ""
                 raise ValueError(f"{name!r} is not a valid namespace name{hint}")
         return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _stall_outlasts_batches(self) -> Settings:
+        # The feed's loop goes round once per batch interval: a bound near it would
+        # restart a board that is merely busy.
+        if self.liveness_stall_seconds <= 3 * self.batch_interval_ms / 1000:
+            raise ValueError(
+                f"FRONTEND_LIVENESS_STALL_SECONDS={self.liveness_stall_seconds:g} must exceed "
+                f"3 x FRONTEND_BATCH_INTERVAL_MS={self.batch_interval_ms}"
+            )
+        return self
 
     @field_validator("backend_pod_selector")
     @classmethod

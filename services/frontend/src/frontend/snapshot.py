@@ -104,9 +104,16 @@ class ObjectSnapshot:
     journals: tuple[JournalView, ...] = ()
 
     @property
-    def synced(self) -> bool:
-        """Every stream has an answer from the apiserver (or no cluster is configured)."""
+    def settled(self) -> bool:
+        """Every stream has an answer from the apiserver, data or a final "no" (or no
+        cluster is configured): the board is no longer loading."""
         return not self.configured or (bool(self.streams) and all(s.settled for s in self.streams))
+
+    @property
+    def synced(self) -> bool:
+        """Every stream has listed its kind (or no cluster is configured). A forbidden
+        list is settled but not synced: the board cannot see what it needs."""
+        return not self.configured or (bool(self.streams) and all(s.synced for s in self.streams))
 
     @property
     def stale_since(self) -> datetime | None:

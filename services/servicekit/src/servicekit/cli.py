@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_settings import EnvSettingsSource, SettingsError
 
 from servicekit import distribution, logs
+from servicekit.redaction import redact_urls
 from servicekit.settings import ServiceSettings
 from servicekit.settings_errors import describe_error
 from servicekit.usage import EXIT_CODES, env_name, settings_table
@@ -45,7 +46,7 @@ def main(
         sys.stderr.write(f"{service}: {describe_error(exc, settings)}\n")
         return 2
     except SettingsError as exc:
-        sys.stderr.write(f"{service}: invalid setting: {exc}\n")
+        sys.stderr.write(f"{service}: invalid setting: {redact_urls(str(exc))}\n")
         return 2
     logs.configure(loaded.log_level, loaded.service_name)
     try:

@@ -15,6 +15,7 @@ _REASONS = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     431: "request_header_fields_too_large",

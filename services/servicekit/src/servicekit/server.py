@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from starlette.types import ASGIApp
 
-from servicekit.http_protocol import BoundedHttpToolsProtocol
+from servicekit.http_protocol import bounded_protocol
 from servicekit.settings import ServiceSettings
 
 
@@ -27,7 +27,7 @@ def server_config(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Config:
         # h11 and asyncio's own loop (bench/backend.md), and llhttp rejects ambiguous
         # framing such as Content-Length with Transfer-Encoding. Bounded: see
         # servicekit.http_protocol.
-        http=BoundedHttpToolsProtocol,
+        http=bounded_protocol(settings.head_timeout_seconds),
         loop="uvloop",
         # Typed int, but uvicorn only hands it to asyncio.wait_for, which takes a float:
         # truncating would turn 0.5 s into no grace at all.

@@ -59,3 +59,8 @@ class ServiceSettings(BaseSettings):
         None, max_length=128, description="Build version, baked in by the image build arg VERSION."
     )
     shutdown_timeout_seconds: ShutdownTimeout
+    head_timeout_seconds: float = Field(
+        20.0, ge=0.5, le=300,
+        description="A request's line and headers must arrive within this (else 408 and "
+        "close): one slow client cannot hold a connection for long.",
+    )  # fmt: skip

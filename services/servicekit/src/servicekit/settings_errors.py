@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
+from servicekit.redaction import redact_urls
+
 # Values of settings whose names contain these are never echoed back.
 _SECRET_WORDS = ("token", "secret", "password")
 
@@ -20,9 +22,11 @@ def describe_error(exc: ValidationError, settings: type[BaseSettings]) -> str:
     parts = []
     for error in exc.errors():
         loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
-        reason = str(error["msg"]).removeprefix("Value error, ")
+        # A value may be a URL with a password in it: shown the way the running
+        # services show URLs (servicekit.redaction), in the value and in the reason.
+        reason = redact_urls(str(error["msg"]).removeprefix("Value error, "))
         if loc:
-            shown = "<redacted>" if is_secret(loc[0]) else repr(error.get("input"))
+            shown = "<redacted>" if is_secret(loc[0]) else redact_urls(repr(error.get("input")))
             parts.append(f"invalid setting {prefix}{loc[0].upper()}={shown}: {reason}")
         else:
             parts.append(reason)

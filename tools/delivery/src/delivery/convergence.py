@@ -17,7 +17,9 @@ class Outcome(StrEnum):
     CONVERGED = "converged"
     MISMATCH = "mismatch"  # answers came, but not (all) the expected version
     UNREACHABLE = "unreachable"  # nothing usable answered
-    MISCONFIGURED = "misconfigured"  # every target refused the request itself (a 4xx)
+    # Every target refused the request itself (a 4xx), or answered with something
+    # that is not a /meta document (the health check's JSON, an HTML page).
+    MISCONFIGURED = "misconfigured"
 
 
 EXIT_CODES = {
@@ -32,13 +34,14 @@ RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
 def refused(answer: Answer) -> bool:
+    """The answer says the request is wrong, however long one waits: a final 4xx, or
+    a 200 that is not a /meta document."""
     status = answer.status
-    return (
-        answer.error is None
-        and status is not None
-        and 400 <= status < 500
-        and status not in RETRYABLE_CLIENT_ERRORS
-    )
+    if answer.error is not None or status is None:
+        return False
+    if answer.not_meta is not None:
+        return True
+    return 400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class Answer:
     version: str | None = None
     ready: bool | None = None
     error: str | None = None
+    # Set when a 200 came back that is not a /meta document: what it was instead
+    # (its content type, and why it is not /meta).
+    not_meta: str | None = None
 
     @property
     def reachable(self) -> bool:
@@ -68,6 +74,8 @@ class Answer:
             return f"error ({self.error})"
         if self.status != 200:
             return f"HTTP {self.status}"
+        if self.not_meta is not None:
+            return f"HTTP 200 {self.not_meta}"
         sha = (self.git_sha or "unknown")[:12]
         suffix = "" if self.ready else ", not ready"
         return f"{sha} ({self.version or 'no version'}{suffix})"

@@ -33,19 +33,23 @@ def fetch_meta(client: httpx.Client, url: str) -> Answer:
         return Answer(target=url, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
     if response.status_code != 200:
         return Answer(target=url, status=response.status_code)
+    content_type = response.headers.get("content-type") or "no content type"
     try:
         body = response.json()
-        image = body.get("image") or {}
-        return Answer(
-            target=url,
-            status=200,
-            git_sha=body.get("git_sha"),
-            image_digest=image.get("digest"),
-            version=body.get("version"),
-            ready=body.get("ready"),
-        )
-    except (ValueError, AttributeError):
-        return Answer(target=url, status=200, error="answer is not /meta JSON")
+    except ValueError:
+        return Answer(target=url, status=200, not_meta=f"{content_type}, not JSON")
+    # A /meta document always has git_sha (null when the build did not bake one in).
+    if not isinstance(body, dict) or "git_sha" not in body:
+        return Answer(target=url, status=200, not_meta=f"{content_type}, JSON without git_sha")
+    image = body.get("image")
+    return Answer(
+        target=url,
+        status=200,
+        git_sha=body.get("git_sha"),
+        image_digest=image.get("digest") if isinstance(image, dict) else None,
+        version=body.get("version"),
+        ready=body.get("ready"),
+    )
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ Exit codes:
   1  wrong or mixed version still answering at the timeout
   2  unreachable: nothing usable answered in the final poll
   3  bad input (the message names the argument), or every target refused the
-     request with a client error no retry cures (404, 401, 403, ...): a wrong URL or
-     missing credentials, reported at once with the status, not after the timeout
+     request with a client error no retry cures (404, 401, 403, ...) or answered 200
+     with something that is not a /meta document (another endpoint's JSON, an HTML
+     page): a wrong URL or missing credentials, reported at once with the status,
+     content type and URL, not after the timeout
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 import sys
 import time
 from dataclasses import asdict
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -65,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="verify",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         epilog="exit codes: 0 converged, 1 wrong or mixed version, 2 unreachable, 3 bad input "
-        "or every target refusing the request (4xx)",
+        "or every target refusing the request (4xx) or answering with something not /meta",
     )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", type=_url, help="the /meta URL to poll (through the Service)")
@@ -113,14 +115,17 @@ def _progress(tracker: Tracker, remaining: float) -> str:
 
 
 def _misconfigured(tracker: Tracker) -> str:
-    statuses = sorted({f"HTTP {a.status}" for a in tracker.last_answers})
+    statuses = sorted({a.label() for a in tracker.last_answers})
     targets = sorted({a.target for a in tracker.last_answers})
     shown = ", ".join(targets[:3]) + (f" and {len(targets) - 3} more" if len(targets) > 3 else "")
     hint = ""
-    if any(a.status == 404 for a in tracker.last_answers) and not any(
-        t.rstrip("/").endswith("/meta") for t in targets
-    ):
-        hint = f"; did you mean {targets[0].rstrip('/')}/meta?"
+    if not any(t.rstrip("/").endswith("/meta") for t in targets):
+        first = targets[0]
+        if any(a.not_meta for a in tracker.last_answers):
+            # Another endpoint of a service (its /healthz, say): /meta sits beside it.
+            hint = f"; did you mean {urlunsplit(urlsplit(first)._replace(path='/meta', query=''))}?"
+        elif any(a.status == 404 for a in tracker.last_answers):
+            hint = f"; did you mean {first.rstrip('/')}/meta?"
     return (
         f"verify: {' and '.join(statuses)} from every target ({shown}): the request is wrong, "
         f"not the rollout; stopping now{hint}\n"

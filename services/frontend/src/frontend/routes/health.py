@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from frontend.deps import RuntimeDep
+from frontend.liveness import liveness
+from frontend.runtime import Runtime
 from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["probes"])
@@ -17,14 +21,30 @@ class Probe(BaseModel):
     detail: str
 
 
-# servicekit.edge answers GET /healthz with these bytes before the framework sees it.
-LIVENESS = (200, b'{"status":"ok","detail":"serving"}')
+def liveness_of(runtime: Runtime) -> tuple[int, bytes]:
+    """The answer to ``/healthz`` now; servicekit.edge serves it before the framework."""
+    return liveness(
+        runtime.feed.beat,
+        runtime.board.build_since,
+        runtime.settings.liveness_stall_seconds,
+        time.monotonic(),
+    )
 
 
-@router.get("/healthz", response_model=Probe)
-async def read_liveness() -> Response:
-    """Liveness: 200 while the process can serve."""
-    status, body = LIVENESS
+@router.get(
+    "/healthz",
+    response_model=Probe,
+    responses={
+        503: {
+            "model": Probe,
+            "description": "The board's machinery has stalled (its change feed or a build): "
+            "restart the process.",
+        }
+    },
+)
+async def read_liveness(runtime: RuntimeDep) -> Response:
+    """Liveness: 200 while the board's change feed and builds keep moving."""
+    status, body = liveness_of(runtime)
     return Response(body, status, NO_STORE, media_type="application/json")
 
 
@@ -34,14 +54,15 @@ async def read_liveness() -> Response:
     responses={
         503: {
             "model": Probe,
-            "description": "The cluster configuration is unusable, or the first cache sync "
-            "is not done.",
+            "description": "The cluster configuration is unusable, the first cache sync "
+            "is not done, or a kind the board needs may not be listed.",
         }
     },
 )
 async def read_readiness(runtime: RuntimeDep) -> JSONResponse:
-    """Ready once every watch has its first answer, or at once when no cluster is configured;
-    never while a configured cluster cannot be used (a broken kubeconfig must not roll out)."""
+    """Ready once every watch has listed its kind, or at once when no cluster is configured;
+    never while a configured cluster cannot be used (a broken kubeconfig, or a
+    ServiceAccount that may not list a kind, must not roll out)."""
     snap = runtime.objects.snapshot()
     if snap.setup_error:
         body = {"status": "unavailable", "detail": snap.setup_error}
@@ -49,8 +70,16 @@ async def read_readiness(runtime: RuntimeDep) -> JSONResponse:
     if not snap.configured:
         body = {"status": "ok", "detail": "no cluster configured: serving the backend panel only"}
         return JSONResponse(body, headers=NO_STORE)
-    if snap.synced:
-        return JSONResponse({"status": "ok", "detail": "cache synced"}, headers=NO_STORE)
-    waiting = [f"{s.kind}/{s.namespace}" for s in snap.streams if not s.settled]
-    body = {"status": "unavailable", "detail": "waiting for first sync: " + ", ".join(waiting)}
-    return JSONResponse(body, status_code=503, headers=NO_STORE)
+    if not snap.settled:
+        waiting = [f"{s.kind}/{s.namespace}" for s in snap.streams if not s.settled]
+        body = {"status": "unavailable", "detail": "waiting for first sync: " + ", ".join(waiting)}
+        return JSONResponse(body, status_code=503, headers=NO_STORE)
+    unread = [s for s in snap.streams if not s.synced]
+    if unread:
+        # A kind the board may not list shows as absent: Healthy cards with no pods. That
+        # is a misconfigured pod (its RBAC), and must not become ready.
+        kinds = ", ".join(f"{s.kind}/{s.namespace}" for s in unread)
+        problems = "; ".join(dict.fromkeys(s.problem for s in unread if s.problem))
+        body = {"status": "unavailable", "detail": f"cannot list {kinds}: {problems}"}
+        return JSONResponse(body, status_code=503, headers=NO_STORE)
+    return JSONResponse({"status": "ok", "detail": "cache synced"}, headers=NO_STORE)
