@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Run as a script: the repository root on the path, for ``bench`` and ``tools``.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.board_live import pct, played, wait_done  # noqa: E402
-from bench.board_rollout_source import PlayedCluster, toggle_plan  # noqa: E402
-from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from bench.board_live import pct, played, wait_done
+from bench.board_rollout_source import PlayedCluster, toggle_plan
+from tools.platformkit.chromium import CHROMIUM, CHROMIUM_ARGS
 
 OBSERVE = """
 (anchors) => {

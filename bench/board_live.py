@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.processes import ServiceProcess, free_port
+from tools.platformkit.processes import ServiceProcess, free_port
 
 SERVER = Path(__file__).resolve().parent / "board_rollout_source.py"
 

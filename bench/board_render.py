@@ -4,7 +4,7 @@ Measures, on one core, what one board version costs the server (done once per
 version however many viewers are connected): building the cards from the cache
 snapshot, rendering the HTML fragment, and serialising /api/v1/status.
 
-Data: the in-process test builders (tests/support/objects.py), which
+Data: the in-process test builders (tools/platformkit/objects.py), which
 produce objects shaped like the API's JSON; the captured fixtures hold only a few
 pods each, too few to scale to 2,000 without inventing most of them anyway.
 
@@ -32,7 +32,7 @@ from frontend.rendering import environment
 from frontend.routes.api import status_document
 from frontend.snapshot import Json, ObjectsByKind, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import rollout, warning_event
+from tools.platformkit.objects import rollout, warning_event
 
 
 def synthetic(deployments: int, pods_each: int) -> StaticCluster:

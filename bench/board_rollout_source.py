@@ -50,11 +50,11 @@ from frontend.settings import Settings
 from frontend.snapshot import ObjectSnapshot
 from servicekit import logs
 from servicekit.server import server_config
-from tests.support import objects as build
+from tools.platformkit import objects as build
+from tools.platformkit.processes import DEAD_BACKEND
 
 Json = dict[str, Any]
 Key = tuple[str, str, str]  # kind plural, namespace, name
-DEAD_BACKEND = "http://127.0.0.1:9"  # nothing listens: the backend panel stays "unreachable"
 
 
 def _stamp(obj: Json) -> Json:

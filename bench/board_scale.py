@@ -1,7 +1,7 @@
 """The board at scale: what one single-pod change costs the server and each viewer.
 
 For 200 workloads / 2,000 pods and 2,000 / 20,000 (synthetic objects from the test
-builders, tests/support/objects.py, shaped like the API's JSON: 10 pods per Deployment in
+builders, tools/platformkit/objects.py, shaped like the API's JSON: 10 pods per Deployment in
 5 namespaces, a quarter with a CrashLoopBackOff pod and a Warning event), each size in its
 own process so its RSS is its own:
 

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Run as a script: the repository root on the path, for ``bench`` and ``tools``.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.board_live import pct, played, read_log, wait_done  # noqa: E402
+from bench.board_live import pct, played, read_log, wait_done
 
 VERSION = re.compile(rb'id="board-foot" data-version="(\d+)"')
 TICK = os.sysconf("SC_CLK_TCK")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.processes import ServiceProcess
+from tools.platformkit.processes import ServiceProcess
 
 pytest_plugins = ["tests.support.cluster"]
 

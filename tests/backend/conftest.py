@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from backend.app import create_app
 from backend.settings import Settings
 from tests.backend.support import ClientFactory
-from tests.support.processes import FAULTS_TOKEN, SHA_A
+from tests.support.constants import FAULTS_TOKEN, SHA_A
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from tests.support.processes import FAULTS_TOKEN
+from tests.support.constants import FAULTS_TOKEN
 
 # The ``make_client`` fixture: settings overrides in, a started app's client out.
 ClientFactory = Callable[..., TestClient]

@@ -12,7 +12,7 @@ from backend.models import Meta
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.backend.support import AUTH, ClientFactory
-from tests.support.processes import SHA_A
+from tests.support.constants import SHA_A
 
 # A Content-Length header makes the edge hand the request to the framework's route.
 THROUGH_FRAMEWORK = {"content-length": "0"}

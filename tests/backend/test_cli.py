@@ -6,7 +6,8 @@ import pytest
 
 from backend.settings import Settings
 from servicekit.usage import env_name
-from tests.support.processes import FAULTS_TOKEN, occupied_port, run_console
+from tests.support.constants import FAULTS_TOKEN
+from tools.platformkit.processes import occupied_port, run_console
 
 pytestmark = pytest.mark.process
 

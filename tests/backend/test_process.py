@@ -14,7 +14,8 @@ import time
 import httpx
 import pytest
 
-from tests.support.processes import FAULTS_TOKEN, SHA_A, ServiceProcess, backend_process
+from tests.support.constants import FAULTS_TOKEN, SHA_A
+from tools.platformkit.processes import ServiceProcess, backend_process
 
 pytestmark = pytest.mark.process
 

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from tests.support import faults
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import Json, Kube
-from tests.support.objects import deployment_manifest
-from tests.support.stages import MODES
+from tools.platformkit.cluster import faults
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.cluster.stages import MODES
+from tools.platformkit.kube import Json, Kube
+from tools.platformkit.objects import deployment_manifest
 
 pytestmark = pytest.mark.cluster
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import Kube
-from tests.support.objects import deployment_manifest, service_account_with_role
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import deployment_manifest, service_account_with_role
 
 pytestmark = pytest.mark.cluster
 RULES = [

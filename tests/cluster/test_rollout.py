@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from tests.support.controlplane import ControlPlane
-from tests.support.faults import fault_labels
-from tests.support.kube import Json, Kube
-from tests.support.objects import IMAGE, deployment_manifest
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.cluster.faults import fault_labels
+from tools.platformkit.kube import Json, Kube
+from tools.platformkit.objects import IMAGE, deployment_manifest
 
 pytestmark = pytest.mark.cluster
 REVISION = "deployment.kubernetes.io/revision"

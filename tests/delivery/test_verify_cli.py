@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from tests.support.processes import SHA_A, SHA_B, ServiceProcess, backend_process, free_port
-from tests.support.roundrobin import round_robin
+from tests.support.constants import SHA_A, SHA_B
+from tools.platformkit.node.serviceproxy import round_robin
+from tools.platformkit.processes import ServiceProcess, backend_process, free_port
 
 pytestmark = pytest.mark.process
 

@@ -23,7 +23,8 @@ from urllib.parse import unquote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.platformkit.paths import REPO_ROOT as ROOT
+
 SKIPPED_DIRS = frozenset({"node_modules", ".git", ".venv", "build"})
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

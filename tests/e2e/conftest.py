@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.timings import TIMINGS
-from tests.support.controlplane import ControlPlane
-from tests.support.podnet import DRILL_LINKS, PodNetwork, free_link, missing_prerequisite
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.node.podnet import DRILL_LINKS, PodNetwork, free_link, missing_prerequisite
 
 
 @pytest.fixture(scope="session")

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from delivery.git import run as git
-from tests.support.board import wait_for
-from tests.support.bootstrap import SOURCE_NAME, kustomization_name
-from tests.support.flux import NAMESPACE, Flux, ready_condition
-from tests.support.gitserver import seed_clone
-from tests.support.kube import ApiClient
-from tests.support.processes import run_pipeline
+from tools.platformkit.board import wait_for
+from tools.platformkit.gitops.bootstrap import SOURCE_NAME, kustomization_name
+from tools.platformkit.gitops.flux import NAMESPACE, Flux, ready_condition
+from tools.platformkit.gitops.gitserver import seed_clone
+from tools.platformkit.kube import ApiClient
+from tools.platformkit.paths import REPO_ROOT as ROOT
+from tools.platformkit.processes import run_pipeline
 
-ROOT = Path(__file__).resolve().parents[2]
 Json = dict[str, Any]
 SHA = {v: hashlib.sha1(v.encode()).hexdigest() for v in ("A", "B", "C")}  # noqa: S324 - test ids
 DIGEST = {v: "sha256:" + hashlib.sha256(v.encode()).hexdigest() for v in ("A", "B", "C")}

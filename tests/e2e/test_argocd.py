@@ -1,7 +1,7 @@
 """The drill's first step through the real Argo CD: a pushed commit, synced and rolled out.
 
-Argo CD's application-controller and repo-server (``tests/e2e/argocd.py``) run against
-the real control plane and pull from the loopback git server. The test applies only
+Argo CD's application-controller and repo-server (``tools.platformkit.gitops.argocd``)
+run against the real control plane and pull from the loopback git server. The test applies only
 Argo CD's own objects: the repository's AppProject and the dev Application rendered
 from the repository's ApplicationSet (no ApplicationSet controller is built; see
 ``argocd.dev_application`` for exactly what is changed). From then on the only way a
@@ -28,14 +28,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import argocd as argo
 from tests.e2e.gitops import DIGEST, ConfigRepo, deployment_revision, image, promote
-from tests.support.board import board, status, wait_for
-from tests.support.bootstrap import as_list
-from tests.support.controlplane import ControlPlane
-from tests.support.gitserver import GitServer
-from tests.support.kube import Kube
-from tests.support.processes import ServiceProcess
+from tools.platformkit.board import board, status, wait_for
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.gitops import argocd as argo
+from tools.platformkit.gitops.bootstrap import as_list
+from tools.platformkit.gitops.gitserver import GitServer
+from tools.platformkit.kube import Kube
+from tools.platformkit.processes import ServiceProcess
 
 # A cold build of Argo CD + kustomize takes ~7 min on 2 cores; it runs inside the
 # fixture, so the per-test timeout is chosen at collection from whether it is needed.

@@ -2,7 +2,7 @@
 
 No test code applies a delivered manifest. The drill applies only the Flux objects a
 user applies (``k8s/gitops/flux``, with the URL and intervals patched for the test by
-``tests.support.bootstrap``), as ``flux bootstrap`` would; from then on the only way a
+``tools.platformkit.gitops.bootstrap``), as ``flux bootstrap`` would; from then on the only way a
 change reaches the cluster is a commit pushed to the config repository and reconciled
 by kustomize-controller. Reconciles are requested the way ``flux reconcile`` does
 (``reconcile.fluxcd.io/requestedAt``), so the drill is not bound by poll intervals.
@@ -48,8 +48,9 @@ from tests.e2e.gitops import (
     promote,
 )
 from tests.e2e.timings import Clock
-from tests.support.board import board, status, wait_for
-from tests.support.bootstrap import (
+from tools.platformkit.board import board, status, wait_for
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.gitops.bootstrap import (
     SOURCE_NAME,
     Environment,
     as_list,
@@ -57,13 +58,12 @@ from tests.support.bootstrap import (
     kustomization_name,
     runner_patches,
 )
-from tests.support.controlplane import ControlPlane
-from tests.support.flux import Flux, ready_condition
-from tests.support.gitserver import GitServer
-from tests.support.kube import Kube
-from tests.support.podnet import PodNetwork
-from tests.support.podrunner import PodRunner
-from tests.support.processes import ServiceProcess, free_port, run_pipeline
+from tools.platformkit.gitops.flux import Flux, ready_condition
+from tools.platformkit.gitops.gitserver import GitServer
+from tools.platformkit.kube import Kube
+from tools.platformkit.node.podnet import PodNetwork
+from tools.platformkit.node.podrunner import PodRunner
+from tools.platformkit.processes import ServiceProcess, free_port, run_pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cluster, pytest.mark.flux]
 

@@ -14,7 +14,7 @@ from frontend.delivery_panel import Reader
 from frontend.settings import Settings
 from frontend.snapshot import ObjectSource
 from tests.frontend.support import ClientFactory
-from tests.support.processes import DEAD_BACKEND
+from tools.platformkit.processes import DEAD_BACKEND
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,8 +7,8 @@ from frontend.runtime import Runtime
 from frontend.settings import Settings
 from frontend.watch_cache import WatchCache
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import rollout
-from tests.support.processes import DEAD_BACKEND
+from tools.platformkit.objects import rollout
+from tools.platformkit.processes import DEAD_BACKEND
 
 
 def _runtime(objects: StaticCluster | None = None, **settings: object) -> Runtime:

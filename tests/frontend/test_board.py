@@ -9,7 +9,7 @@ from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from frontend.status.card import DeploymentCard
 from frontend.status.health import HealthCode
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import DIGEST_V1, DIGEST_V2, NOW, edited, rollout, warning_event
+from tools.platformkit.objects import DIGEST_V1, DIGEST_V2, NOW, edited, rollout, warning_event
 
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 

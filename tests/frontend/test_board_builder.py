@@ -12,7 +12,7 @@ from frontend.journal import Journal
 from frontend.snapshot import Json, ObjectSnapshot, ProbeResult, ProbeSnapshot
 from tests.frontend.status.fixtures import load_flux
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import NOW, rollout, warning_event
+from tools.platformkit.objects import NOW, rollout, warning_event
 
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 

@@ -11,7 +11,7 @@ from frontend.board_memo import BoardMemo
 from frontend.rendering import environment
 from frontend.snapshot import ProbeResult, ProbeSnapshot
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import NOW, rollout
+from tools.platformkit.objects import NOW, rollout
 
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))
 

@@ -6,7 +6,7 @@ import pytest
 
 from frontend.settings import Settings
 from servicekit.usage import env_name
-from tests.support.processes import occupied_port, run_console
+from tools.platformkit.processes import occupied_port, run_console
 
 pytestmark = pytest.mark.process
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.board import wait_for
-from tests.support.processes import SHA_A, ServiceProcess, backend_process, frontend_process
+from tests.support.constants import SHA_A
 from tests.support.viewers import staying_viewers, storm
+from tools.platformkit.board import wait_for
+from tools.platformkit.processes import ServiceProcess, backend_process, frontend_process
 
 pytestmark = pytest.mark.process
 

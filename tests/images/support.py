@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import free_port
+from tools.platformkit.paths import REPO_ROOT
+from tools.platformkit.processes import free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS = REPO_ROOT / "tools" / "images"
 SERVICES = ("backend", "frontend")
 PORTS = {"backend": 8080, "frontend": 8090}

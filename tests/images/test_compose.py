@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.images.support import PODMAN, REPO_ROOT, Image, podman, tool
-from tests.support.processes import free_port
+from tests.images.support import PODMAN, Image, podman, tool
+from tools.platformkit.paths import REPO_ROOT
+from tools.platformkit.processes import free_port
 
 pytestmark = [pytest.mark.images, pytest.mark.timeout(3000)]
 

@@ -16,17 +16,8 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.images.support import (
-    PODMAN,
-    PORTS,
-    REPO_ROOT,
-    SERVICES,
-    UID,
-    Container,
-    Image,
-    container,
-    podman,
-)
+from tests.images.support import PODMAN, PORTS, SERVICES, UID, Container, Image, container, podman
+from tools.platformkit.paths import REPO_ROOT
 
 pytestmark = [pytest.mark.images, pytest.mark.timeout(3000)]
 

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from tests.images.support import REPO_ROOT, SERVICES, UID, run, tool
+from tests.images.support import SERVICES, UID, run, tool
+from tools.platformkit.paths import REPO_ROOT
 
 pytestmark = pytest.mark.images
 

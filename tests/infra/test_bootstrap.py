@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.gitops import flux_revision
-from tests.support import binaries
-from tests.support import flux as flux_build
-from tests.support.controlplane import ControlPlane
-from tests.support.flux import NAMESPACE, Flux, ready_condition
-from tests.support.gitserver import GitServer
-from tests.support.kube import Kube
-from tests.support.processes import wait_until
-from tests.support.tofu import Tofu
 from tools.localplatform import versions
-from tools.localplatform.configrepo import ConfigRepo
+from tools.platformkit import binaries
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.gitops import flux as flux_build
+from tools.platformkit.gitops.configrepo import ConfigRepo
+from tools.platformkit.gitops.flux import NAMESPACE, Flux, ready_condition
+from tools.platformkit.gitops.gitserver import GitServer
+from tools.platformkit.kube import Kube
+from tools.platformkit.processes import wait_until
+from tools.platformkit.tofu import Tofu
 
 pytestmark = [
     pytest.mark.cluster,

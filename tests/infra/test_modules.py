@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import bootstrap
-from tests.support import flux as flux_build
-from tests.support.tofu import INFRA, MODULES, Tofu, build_root, pins
+from tools.platformkit.gitops import bootstrap
+from tools.platformkit.gitops import flux as flux_build
+from tools.platformkit.tofu import INFRA, MODULES, Tofu, build_root, pins
 
 pytestmark = [pytest.mark.tofu, pytest.mark.flux, pytest.mark.usefixtures("tofu_build")]
 PROVIDERS = {"KUBECTL", "OPENSTACK"}

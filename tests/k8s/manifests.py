@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.binaries import find_kubectl
+from tools.platformkit.binaries import find_kubectl
 
 Json = dict[str, Any]
 REPO = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from tests.k8s.manifests import (
     one,
     require,
 )
-from tests.support.kube import Kube
+from tools.platformkit.kube import Kube
 
 pytestmark = pytest.mark.cluster
 MANAGER = "--field-manager=gitops-platform-tests"

@@ -24,15 +24,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.controlplane import clusters_root
-from tests.support.processes import free_port
 from tools.localplatform import board, runtime, versions
 from tools.localplatform.console import READY_MARK
 from tools.localplatform.orchestrator import NAMESPACE
+from tools.platformkit.cluster.controlplane import clusters_root
+from tools.platformkit.paths import REPO_ROOT as ROOT
+from tools.platformkit.processes import free_port
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e, pytest.mark.flux, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "platform.png"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.platformkit.paths import REPO_ROOT as ROOT
+
 CONFIG = ROOT / ".github/dependabot.yml"
 GO_MOD = ROOT / "tools/gomod/go.mod"
 # Each ecosystem's manifest, relative to the entry's directory.

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.platformkit.paths import REPO_ROOT as ROOT
+
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yaml"))
 _PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 

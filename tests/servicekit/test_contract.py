@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import FAULTS_TOKEN, ServiceProcess, backend_process, frontend_process
+from tests.support.constants import FAULTS_TOKEN
+from tools.platformkit.processes import ServiceProcess, backend_process, frontend_process
 
 pytestmark = pytest.mark.process
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.support.processes import ServiceProcess, backend_process, frontend_process
+from tools.platformkit.processes import ServiceProcess, backend_process, frontend_process
 
 pytestmark = pytest.mark.process
 

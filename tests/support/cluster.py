@@ -27,14 +27,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import binaries, podnet
-from tests.support import flux as flux_build
-from tests.support import tofu as tofu_tools
-from tests.support.components import COMPONENTS
-from tests.support.controlplane import DEFAULT_POD_CIDR, ControlPlane, sweep_stale
-from tests.support.flux import CONTROLLERS, Flux
-from tests.support.gitserver import GitServer
-from tests.support.kube import Kube
+from tools.platformkit import binaries
+from tools.platformkit import tofu as tofu_tools
+from tools.platformkit.cluster.components import COMPONENTS
+from tools.platformkit.cluster.controlplane import DEFAULT_POD_CIDR, ControlPlane, sweep_stale
+from tools.platformkit.gitops import flux as flux_build
+from tools.platformkit.gitops.flux import CONTROLLERS, Flux
+from tools.platformkit.gitops.gitserver import GitServer
+from tools.platformkit.kube import Kube
+from tools.platformkit.node import podnet
 
 MARKERS = ("cluster", "e2e")
 _CP = pytest.StashKey[ControlPlane]()
@@ -131,7 +132,7 @@ def _prepare(config: pytest.Config, tier: _Tier, selected: list[pytest.Item]) ->
 
 @pytest.fixture(scope="session")
 def control_plane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
-    """The running control plane; its failure tools are in ``tests.support.faults``."""
+    """The running control plane; its failure tools are in ``tools.platformkit.cluster.faults``."""
     config = request.config
     if _CLUSTER_TIER.build_error in config.stash:
         pytest.fail(config.stash[_CLUSTER_TIER.build_error], pytrace=False)

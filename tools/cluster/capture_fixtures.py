@@ -1,6 +1,6 @@
 """Record real API objects for rollout scenarios into tests/fixtures/k8s/*.json.
 
-Starts a throwaway control plane (tests.support.controlplane), drives each scenario
+Starts a throwaway control plane (tools.platformkit.cluster.controlplane), drives each scenario
 with kubectl, and snapshots the Deployment, its ReplicaSets, the Pods and the
 namespace's Events straight from the API server once the scenario's state holds. For a
 StatefulSet or DaemonSet scenario: the workload, its ControllerRevisions, the Pods, the
@@ -20,12 +20,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tests.support.binaries import REPO_ROOT, find_kubectl
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import ApiClient, Json, Kube
 from tools.cluster.scenario_kit import Ctx, Scenario, WaitFor
 from tools.cluster.scenarios import SCENARIOS
 from tools.cluster.set_scenarios import SET_SCENARIOS, SetScenario
+from tools.platformkit.binaries import find_kubectl
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.kube import ApiClient, Json, Kube
+from tools.platformkit.paths import REPO_ROOT
 
 OUT_DIR = REPO_ROOT / "tests" / "fixtures" / "k8s"
 NAME = "web"

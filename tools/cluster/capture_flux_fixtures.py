@@ -1,11 +1,12 @@
 """Record real Flux Kustomizations, ready and failing, into tests/fixtures/flux/*.json.
 
-Runs the real source-controller and kustomize-controller (tests.support.flux) against a
-control plane, serves a config repository from the loopback git server
-(tests.support.gitserver), applies the user's Flux objects (tests.support.bootstrap)
-into a namespace of its own, then pushes commits that break the dev environment in
-the ways Flux reports differently, snapshotting each Kustomization straight from the
-API server once Flux has written the state asked for. Everything it created is
+Runs the real source-controller and kustomize-controller
+(tools.platformkit.gitops.flux) against a control plane, serves a config repository
+from the loopback git server (tools.platformkit.gitops.gitserver), applies the user's
+Flux objects (tools.platformkit.gitops.bootstrap) into a namespace of its own, then
+pushes commits that break the dev environment in the ways Flux reports differently,
+snapshotting each Kustomization straight from the API server once Flux has written the
+state asked for. Everything it created is
 deleted at the end (the Kustomizations first, so Flux prunes what they applied) and
 its controllers are stopped by PID.
 
@@ -29,14 +30,20 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from tests.support import processes
-from tests.support.binaries import REPO_ROOT, find_kubectl
-from tests.support.bootstrap import Environment, as_list, flux_objects, kustomization_name
-from tests.support.controlplane import ControlPlane
-from tests.support.flux import Flux, ready_condition
-from tests.support.gitserver import GitServer
-from tests.support.kube import Json, Kube
-from tests.support.stages import RUNNER_LABEL
+from tools.platformkit import processes
+from tools.platformkit.binaries import find_kubectl
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.cluster.stages import RUNNER_LABEL
+from tools.platformkit.gitops.bootstrap import (
+    Environment,
+    as_list,
+    flux_objects,
+    kustomization_name,
+)
+from tools.platformkit.gitops.flux import Flux, ready_condition
+from tools.platformkit.gitops.gitserver import GitServer
+from tools.platformkit.kube import Json, Kube
+from tools.platformkit.paths import REPO_ROOT
 
 OUT_DIR = REPO_ROOT / "tests" / "fixtures" / "flux"
 # The Flux objects live here, not in flux-system, and carry SHARD: the controllers are
@@ -103,7 +110,8 @@ metadata:
 spec:
   replicas: -1
 """
-# Pods labelled RUNNER_LABEL are made Ready by the pod runner only (tests/support/stages.py);
+# Pods labelled RUNNER_LABEL are made Ready by the pod runner only
+# (tools/platformkit/cluster/stages.py);
 # without one they never are, so the Deployment exceeds this short deadline and kstatus,
 # hence Flux's health check, calls it Failed.
 NEVER_READY = f"""apiVersion: apps/v1

@@ -5,7 +5,7 @@
 
 CLUSTER_NAME  ?= dev
 CLUSTER_NODES ?= 2
-CLUSTER_PY    := $(UV) run --frozen python -m tests.support.controlplane
+CLUSTER_PY    := $(UV) run --frozen python -m tools.platformkit.cluster.controlplane
 
 .PHONY: cluster-build cluster-up cluster-down cluster-status test-cluster test-drill fixtures
 

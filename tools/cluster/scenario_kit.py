@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import ApiClient, Json, Kube
-from tests.support.objects import IMAGE, deployment_manifest
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.kube import ApiClient, Json, Kube
+from tools.platformkit.objects import IMAGE, deployment_manifest
 
 WaitFor = Callable[..., Json]
 Steps = Iterator[tuple[str, Json]]

@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import time
 
-from tests.support.faults import fault_annotations, fault_labels
-from tests.support.kube import Json
-from tests.support.objects import IMAGE
 from tools.cluster.scenario_kit import (
     IMAGE_V2,
     Ctx,
@@ -29,6 +26,9 @@ from tools.cluster.scenario_kit import (
     status,
     waiting,
 )
+from tools.platformkit.cluster.faults import fault_annotations, fault_labels
+from tools.platformkit.kube import Json
+from tools.platformkit.objects import IMAGE
 
 
 def run_complete(c: Ctx) -> Steps:

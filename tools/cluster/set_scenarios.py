@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.support.faults import fault_labels
-from tests.support.kube import Json
-from tests.support.objects import IMAGE
 from tools.cluster.scenario_kit import IMAGE_V2, Ctx, Scenario, Steps
+from tools.platformkit.cluster.faults import fault_labels
+from tools.platformkit.kube import Json
+from tools.platformkit.objects import IMAGE
 
 STS, DS = "StatefulSet", "DaemonSet"
 HOLD = "gitops-platform.test/hold"

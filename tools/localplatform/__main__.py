@@ -16,12 +16,12 @@ from types import FrameType
 
 import httpx
 
-from tests.support.binaries import MissingPrerequisiteError
 from tools.localplatform import banner, commands
-from tools.localplatform.configrepo import PipelineError
 from tools.localplatform.console import Console
 from tools.localplatform.orchestrator import Platform
 from tools.localplatform.runtime import AlreadyRunningError, NotRunningError
+from tools.platformkit.binaries import MissingPrerequisiteError
+from tools.platformkit.gitops.configrepo import PipelineError
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:

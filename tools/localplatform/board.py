@@ -19,12 +19,12 @@ from typing import IO, Any
 
 import httpx
 
-from tests.support import processes
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import Kube, service_account_kubeconfig
+from tools.platformkit import processes
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.kube import Kube, service_account_kubeconfig
+from tools.platformkit.paths import REPO_ROOT
 
 Json = dict[str, Any]
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICE_ACCOUNT = "frontend"
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import bootstrap
-from tests.support.flux import Flux
-from tests.support.kube import Kube
 from tools.localplatform import board, runtime, versions
-from tools.localplatform.configrepo import ConfigRepo, PipelineError
 from tools.localplatform.console import Console
+from tools.platformkit.gitops import bootstrap
+from tools.platformkit.gitops.configrepo import ConfigRepo, PipelineError
+from tools.platformkit.gitops.flux import Flux
+from tools.platformkit.kube import Kube
 
 Done = Callable[[board.DevView], bool]
 

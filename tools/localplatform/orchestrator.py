@@ -21,22 +21,24 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.support import binaries, bootstrap, flux, podnet, processes, tofu
-from tests.support.controlplane import DEFAULT_POD_CIDR, ControlPlane
-from tests.support.flux import Flux
-from tests.support.gitserver import GitServer
-from tests.support.kube import Kube
-from tests.support.podrunner import PodRunner
-from tests.support.roundrobin import ServiceProxy
-from tests.support.tofu import Tofu
 from tools.localplatform import banner, board, runtime, stale, versions
-from tools.localplatform.configrepo import ConfigRepo
 from tools.localplatform.console import Console
-from tools.localplatform.polling import answers, rss, wait
+from tools.platformkit import binaries, processes, tofu
+from tools.platformkit.cluster.controlplane import DEFAULT_POD_CIDR, ControlPlane
+from tools.platformkit.gitops import bootstrap, flux
+from tools.platformkit.gitops.configrepo import ConfigRepo
+from tools.platformkit.gitops.flux import Flux
+from tools.platformkit.gitops.gitserver import GitServer
+from tools.platformkit.kube import Kube
+from tools.platformkit.node import podnet
+from tools.platformkit.node.podrunner import PodRunner
+from tools.platformkit.node.serviceproxy import ServiceProxy
+from tools.platformkit.polling import answers, rss, wait
+from tools.platformkit.processes import DEAD_BACKEND
+from tools.platformkit.tofu import Tofu
 
 NAMESPACE = "gitops-platform-dev"  # the dev overlay's own namespace (not retargeted)
 DEADLINE_S = 30  # progressDeadlineSeconds of dev's backend, so a bad version is judged soon
-DEAD_BACKEND = "http://127.0.0.1:9"  # nothing listens there: the panel says so at once
 
 
 class Platform:

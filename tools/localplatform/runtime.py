@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from tests.support import binaries
+from tools.platformkit import binaries
 
 
 class AlreadyRunningError(RuntimeError):

@@ -16,9 +16,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.support import flux, processes
-from tests.support.controlplane import ControlPlane, clusters_root
 from tools.localplatform.console import Console
+from tools.platformkit import processes
+from tools.platformkit.cluster.controlplane import ControlPlane, clusters_root
+from tools.platformkit.gitops import flux
 
 
 def _environ(pid: int) -> str:

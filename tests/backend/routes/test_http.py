@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.backend.support import AUTH, ClientFactory
-from tests.support.processes import SHA_A
+from tests.support.constants import SHA_A
 
 
 @pytest.mark.parametrize(

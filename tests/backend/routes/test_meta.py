@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.backend.support import ClientFactory
-from tests.support.processes import SHA_A
+from tests.support.constants import SHA_A
 
 DIGEST = "sha256:" + "d" * 64
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tools.platformkit.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 # Module scope: Playwright's sync API keeps an event loop running in the main

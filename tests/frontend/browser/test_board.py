@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.support.board import board, wait_for
-from tests.support.faults import fault_labels
-from tests.support.kube import Kube
-from tests.support.objects import IMAGE, deployment_manifest
-from tests.support.processes import SHA_A, ServiceProcess, backend_process
+from tests.support.constants import SHA_A
+from tools.platformkit.board import board, wait_for
+from tools.platformkit.cluster.faults import fault_labels
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import IMAGE, deployment_manifest
+from tools.platformkit.processes import ServiceProcess, backend_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
 

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.frontend.support.delivery_history import Promotion, build_history
-from tests.support.board import wait_for
-from tests.support.processes import DEAD_BACKEND, ServiceProcess, frontend_process
+from tools.platformkit.board import wait_for
+from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess, frontend_process
 
 pytestmark = pytest.mark.browser
 

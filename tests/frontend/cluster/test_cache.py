@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.board import (
+from tools.platformkit.board import (
     audit_requests,
     board,
     card,
@@ -21,17 +21,17 @@ from tests.support.board import (
     status,
     wait_for,
 )
-from tests.support.controlplane import ControlPlane
-from tests.support.faults import (
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.cluster.faults import (
     compact_etcd,
     fault_labels,
     hung_apiserver,
     start_apiserver,
     stop_apiserver,
 )
-from tests.support.kube import Kube
-from tests.support.objects import IMAGE, deployment_manifest, service_account_with_role
-from tests.support.processes import ServiceProcess
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import IMAGE, deployment_manifest, service_account_with_role
+from tools.platformkit.processes import ServiceProcess
 
 pytestmark = pytest.mark.cluster
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from frontend.kinds import GITOPS_KINDS, WORKLOAD_KINDS
-from tests.support.board import audit_requests, board, status, wait_for
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import Kube
-from tests.support.objects import deployment_manifest
+from tools.platformkit.board import audit_requests, board, status, wait_for
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import deployment_manifest
 
 pytestmark = pytest.mark.cluster
 

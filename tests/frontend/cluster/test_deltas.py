@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.board import board, status, wait_for
-from tests.support.kube import Kube
-from tests.support.objects import deployment_manifest
+from tools.platformkit.board import board, status, wait_for
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import deployment_manifest
 
 pytestmark = pytest.mark.cluster
 COUNT = 60

@@ -16,13 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.board import board, status, wait_for
-from tests.support.kube import Kube
-from tests.support.objects import deployment_manifest
+from tools.platformkit.board import board, status, wait_for
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import deployment_manifest
+from tools.platformkit.paths import REPO_ROOT as ROOT
 
 pytestmark = pytest.mark.cluster
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.board import board, card, status, wait_for
-from tests.support.kube import Kube
-from tests.support.objects import deployment_manifest
 from tests.support.viewers import staying_viewers, storm
+from tools.platformkit.board import board, card, status, wait_for
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import deployment_manifest
 
 pytestmark = pytest.mark.cluster
 

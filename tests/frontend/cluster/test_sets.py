@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.board import board, status, wait_for
-from tests.support.faults import fault_labels
-from tests.support.kube import Kube
-from tests.support.objects import IMAGE
-from tests.support.processes import ServiceProcess
+from tools.platformkit.board import board, status, wait_for
+from tools.platformkit.cluster.faults import fault_labels
+from tools.platformkit.kube import Kube
+from tools.platformkit.objects import IMAGE
+from tools.platformkit.processes import ServiceProcess
 
 pytestmark = pytest.mark.cluster
 Json = dict[str, Any]

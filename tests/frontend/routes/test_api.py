@@ -4,7 +4,7 @@ import pytest
 
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import rollout
+from tools.platformkit.objects import rollout
 
 
 def test_read_status_returns_versioned_document(make_client: ClientFactory) -> None:

@@ -10,8 +10,8 @@ from frontend.runtime import Runtime
 from frontend.settings import Settings
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import rollout
-from tests.support.processes import DEAD_BACKEND
+from tools.platformkit.objects import rollout
+from tools.platformkit.processes import DEAD_BACKEND
 
 
 def test_stream_board_sends_current_board_to_a_late_viewer(make_client: ClientFactory) -> None:

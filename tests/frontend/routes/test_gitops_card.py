@@ -11,7 +11,7 @@ from frontend.status.gitops import excerpt
 from tests.frontend.status.fixtures import load_flux
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import rollout
+from tools.platformkit.objects import rollout
 
 NS = "capflux-dev"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from frontend.snapshot import ObjectSnapshot
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.board import wait_for
+from tools.platformkit.board import wait_for
 
 
 def test_read_liveness_is_ok(make_client: ClientFactory) -> None:

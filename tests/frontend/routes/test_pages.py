@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tests.support.objects import rollout, warning_event
+from tools.platformkit.objects import rollout, warning_event
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -10,7 +10,7 @@ import pytest
 
 from frontend.status.card import Counts, deployment_card
 from frontend.status.health import HealthCode
-from tests.support.objects import (
+from tools.platformkit.objects import (
     DEPLOYMENT_UID,
     DIGEST_V2,
     IMAGE_V2,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from frontend.status.durations import human_duration, since
-from tests.support.objects import NOW, at
+from tools.platformkit.objects import NOW, at
 
 
 @pytest.mark.parametrize(

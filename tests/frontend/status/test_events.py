@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontend.status.events import EventIndex, Subjects, warning_events
-from tests.support.objects import NOW, event, mid_rollout
+from tools.platformkit.objects import NOW, event, mid_rollout
 
 Obj = dict[str, Any]
 

@@ -19,7 +19,7 @@ from frontend.status.health import (
     replicaset_health,
     worst,
 )
-from tests.support.objects import (
+from tools.platformkit.objects import (
     IMAGE_V1,
     IMAGE_V2,
     NOW,

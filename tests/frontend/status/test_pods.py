@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from frontend.status.pods import digest, pod_row, pod_status
-from tests.support.objects import (
+from tools.platformkit.objects import (
     DIGEST_V2,
     IMAGE_V2,
     NAMESPACE,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontend.status.provenance import provenance, short
-from tests.support.objects import (
+from tools.platformkit.objects import (
     DIGEST_V1,
     DIGEST_V2,
     IMAGE_V2,

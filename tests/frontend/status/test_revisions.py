@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontend.status.revisions import belongs_to, owned_replicasets, revisions
-from tests.support.objects import (
+from tools.platformkit.objects import (
     IMAGE_V1,
     IMAGE_V2,
     deployment,

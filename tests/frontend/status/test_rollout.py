@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontend.status.rollout import RolloutStatus, rollout_status
-from tests.support.objects import condition, deployment, edited
+from tools.platformkit.objects import condition, deployment, edited
 
 WAITING = 'Waiting for deployment "web" rollout to finish: '
 DEADLINE = condition(

@@ -1,7 +1,7 @@
 """What the frontend's in-process tests share besides fixtures (those stay in conftest.py).
 
 ``ClientFactory`` is here; ``fakes.StaticCluster`` is the object source they feed. The
-objects themselves come from ``tests.support.objects``, shared with every tier.
+objects themselves come from ``tools.platformkit.objects``, shared with every tier.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from frontend.kinds import WORKLOAD_KINDS
 from frontend.snapshot import Json, ObjectSnapshot, StreamStatus
-from tests.support.objects import NAMESPACE
+from tools.platformkit.objects import NAMESPACE
 
-# The cache's resource names for the kinds the builders in tests.support.objects make.
+# The cache's resource names for the kinds the builders in tools.platformkit.objects make.
 _PLURALS = {
     "Deployment": "deployments",
     "ReplicaSet": "replicasets",

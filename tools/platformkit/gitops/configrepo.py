@@ -14,11 +14,11 @@ from pathlib import Path
 
 from delivery.git import run as git
 from delivery.overlay import read_digests
-from tests.support.gitserver import seed_clone
-from tests.support.processes import run_pipeline
 from tools.localplatform.versions import IMAGE, Version
+from tools.platformkit.gitops.gitserver import seed_clone
+from tools.platformkit.paths import REPO_ROOT
+from tools.platformkit.processes import run_pipeline
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV = "dev"
 OVERLAY = f"k8s/overlays/{ENV}/kustomization.yaml"
 PROMOTION_PREFIX = f"deploy({ENV}): "

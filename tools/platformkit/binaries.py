@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tools.platformkit.paths import REPO_ROOT
+
 VERSIONS_FILE = REPO_ROOT / "tools" / "cluster" / "versions.env"
 BUILD_SCRIPT = REPO_ROOT / "tools" / "cluster" / "build.sh"
 COMPONENT_BINARIES = (

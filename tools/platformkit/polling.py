@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.support import processes
+from tools.platformkit import processes
 
 
 def rss(pid: int) -> float:

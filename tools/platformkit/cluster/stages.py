@@ -19,7 +19,7 @@ from typing import Any
 
 FAULT_LABEL = "fault.gitops-platform.test/mode"
 RESTARTS_ANNOTATION = "fault.gitops-platform.test/restarts"
-# Pods whose readiness tests/support/podrunner.py decides from a real process.
+# Pods whose readiness tools/platformkit/node/podrunner.py decides from a real process.
 RUNNER_LABEL = "runner.gitops-platform.test/managed"
 
 _HEAD = """{{ $now := or .status.startTime Now }}

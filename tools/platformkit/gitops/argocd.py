@@ -39,10 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support import binaries, bootstrap, processes
-from tests.support.kube import Kube, service_account_kubeconfig
+from tools.platformkit import binaries, processes
+from tools.platformkit.gitops import bootstrap
+from tools.platformkit.kube import Kube, service_account_kubeconfig
+from tools.platformkit.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "argocd" / "build.sh"
 VERSIONS_FILE = REPO_ROOT / "tools" / "k8s" / "versions.env"
 ARGOCD_CONFIG = REPO_ROOT / "k8s" / "gitops" / "argocd"

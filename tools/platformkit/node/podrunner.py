@@ -31,8 +31,8 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.support.kube import ApiClient
-from tests.support.stages import RUNNER_LABEL
+from tools.platformkit.cluster.stages import RUNNER_LABEL
+from tools.platformkit.kube import ApiClient
 
 _PATCH = "application/strategic-merge-patch+json"
 

@@ -4,7 +4,7 @@ Plain processes (not kwokctl) so tests can stop and restart the apiserver alone.
 Everything binds to 127.0.0.1 on free ports; state lives in
 ``~/.cache/gitops-platform/cluster/<name>/`` (kubeconfig, pki, logs, audit.log).
 
-CLI: ``python -m tests.support.controlplane up|down|status [--name dev] [--nodes N]``.
+CLI: ``python -m tools.platformkit.cluster.controlplane up|down|status [--name dev] [--nodes N]``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support import binaries, processes
-from tests.support.components import COMPONENTS, component_argv
-from tests.support.kube import ApiClient
-from tests.support.pki import Pki, create_pki, write_kubeconfig
+from tools.platformkit import binaries, processes
+from tools.platformkit.cluster.components import COMPONENTS, component_argv
+from tools.platformkit.cluster.pki import Pki, create_pki, write_kubeconfig
+from tools.platformkit.kube import ApiClient
 
 # Not loopback by default: EndpointSlice validation rejects 127.0.0.0/8 endpoint
 # addresses (measured on 1.36), so Services would get no endpoints. Override with
@@ -290,7 +290,7 @@ def sweep_stale(prefix: str = "pytest-") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.controlplane")
+    parser = argparse.ArgumentParser(prog="python -m tools.platformkit.cluster.controlplane")
     parser.add_argument("command", choices=("up", "down", "status", "build"))
     parser.add_argument("--name", default=os.environ.get("GITOPS_CLUSTER", "dev"))
     parser.add_argument("--nodes", type=int, default=2)

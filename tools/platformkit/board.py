@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import token_kubeconfig
-from tests.support.processes import DEAD_BACKEND, ServiceProcess, frontend_process
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.kube import token_kubeconfig
+from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess, frontend_process
 
 Json = dict[str, Any]
 

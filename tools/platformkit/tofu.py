@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support import binaries
+from tools.platformkit import binaries
+from tools.platformkit.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 INFRA = REPO_ROOT / "infra"
 BUILD_SCRIPT = REPO_ROOT / "tools" / "tofu" / "build.sh"
 VERSIONS_FILE = REPO_ROOT / "tools" / "tofu" / "versions.env"

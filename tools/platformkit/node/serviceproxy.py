@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
-from tests.support.kube import ApiClient
+from tools.platformkit.kube import ApiClient
 
 Upstream = tuple[str, int]
 

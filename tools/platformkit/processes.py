@@ -1,7 +1,8 @@
-"""Real processes for the tests, stopped by PID only (never by name).
+"""Real processes, stopped by PID only (never by name).
 
-- ``free_port``: a loopback port nothing listens on, for any process a test starts.
-- Control-plane components (used by ``tests.support.controlplane``): ``spawn`` starts one
+- ``free_port``: a loopback port nothing listens on, for any process the platform or a
+  test starts.
+- Control-plane components (``tools.platformkit.cluster.controlplane``): ``spawn`` starts one
   detached in its own session, ``is_ours`` / ``stop`` / ``exit_code`` / ``rss_mib``
   look after it by PID, ``wait_until`` / ``http_get`` / ``https_get`` probe it,
   ``log_tail`` reads the end of its log; ``stop_child`` stops a ``Popen`` child.
@@ -31,9 +32,6 @@ from typing import IO
 
 import httpx
 
-SHA_A = "a" * 40
-SHA_B = "b" * 40
-FAULTS_TOKEN = "drill-token-0123456789"
 # A backend URL nothing listens on (the discard port): probes fail fast, never leave the host.
 DEAD_BACKEND = "http://127.0.0.1:9"
 
@@ -223,11 +221,9 @@ class ServiceProcess:
         started = time.monotonic()
         deadline = started + timeout
         while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError(
-                    f"process exited with {self.proc.returncode}:\n{self.output()}"
-                )
+            proc = self._started()
+            if proc.poll() is not None:
+                raise AssertionError(f"process exited with {proc.returncode}:\n{self.output()}")
             try:
                 if httpx.get(self.url + path, timeout=1.0).status_code == status:
                     return time.monotonic() - started
@@ -236,13 +232,16 @@ class ServiceProcess:
             time.sleep(0.02)
         raise AssertionError(f"{path} never answered {status} within {timeout}s:\n{self.output()}")
 
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self.proc is None:
+            raise RuntimeError(f"{self.argv[-1]} was never started")
+        return self.proc
+
     def terminate(self, sig: int = signal.SIGTERM) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
+        self._started().send_signal(sig)
 
     def wait(self, timeout: float = 30.0) -> int:
-        assert self.proc is not None
-        return self.proc.wait(timeout=timeout)
+        return self._started().wait(timeout=timeout)
 
     def output(self) -> str:
         if self._log is not None:

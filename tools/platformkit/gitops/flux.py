@@ -23,10 +23,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tests.support import binaries, processes
-from tests.support.kube import Kube, service_account_kubeconfig
+from tools.platformkit import binaries, processes
+from tools.platformkit.kube import Kube, service_account_kubeconfig
+from tools.platformkit.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "tools" / "flux" / "build.sh"
 VERSIONS_FILE = REPO_ROOT / "tools" / "k8s" / "versions.env"
 NAMESPACE = "flux-system"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.pki import Pki
-from tests.support.stages import write_stage_file
+from tools.platformkit.cluster.pki import Pki
+from tools.platformkit.cluster.stages import write_stage_file
 
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 SERVICE_CIDR = "10.96.0.0/16"
@@ -73,7 +73,7 @@ def component_argv(
             f"--audit-log-path={d / 'audit.log'}",
             # The watch cache serves old resourceVersions regardless of etcd compaction;
             # podtemplates (unused by the platform) skip it, so a watch there shows etcd's
-            # own 410 after compaction (see tests.support.faults).
+            # own 410 after compaction (see tools.platformkit.cluster.faults).
             "--watch-cache-sizes=podtemplates#0",
         ],
         "kube-controller-manager": [

@@ -4,7 +4,7 @@
   a hung apiserver (stopped by SIGSTOP, sockets open, nothing answered): ``hung_apiserver()``;
 - etcd compaction (old resourceVersions then answer 410 Gone): ``compact_etcd``;
 - broken pods via kwok fault stages: ``fault_labels`` (pod template) and
-  ``set_pod_fault`` (existing pods); see ``tests.support.stages.MODES``;
+  ``set_pod_fault`` (existing pods); see ``tools.platformkit.cluster.stages.MODES``;
 - ``delete_pods``.
 """
 
@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.support.controlplane import ControlPlane
-from tests.support.kube import Kube
-from tests.support.stages import FAULT_LABEL, MODES, RESTARTS_ANNOTATION
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.cluster.stages import FAULT_LABEL, MODES, RESTARTS_ANNOTATION
+from tools.platformkit.kube import Kube
 
 
 def stop_apiserver(cp: ControlPlane, grace: float = 5.0) -> None:
