@@ -25,17 +25,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from frontend.assets import Assets
-from frontend.board_builder import build_board
-from frontend.board_memo import BoardMemo
-from frontend.journal import Journal
+from frontend.board.builder import build_board
+from frontend.board.memo import BoardMemo
+from frontend.cluster.fixed import FixedObjects
+from frontend.cluster.journal import Journal
+from frontend.cluster.snapshot import Json, ObjectsByKind, ObjectSnapshot
+from frontend.probes.results import ProbeResult, ProbeSnapshot
 from frontend.rendering import environment
 from frontend.routes.api import status_document
-from frontend.snapshot import Json, ObjectsByKind, ObjectSnapshot, ProbeResult, ProbeSnapshot
-from tests.frontend.support.fakes import StaticCluster
 from tools.platformkit.objects import rollout, warning_event
 
 
-def synthetic(deployments: int, pods_each: int) -> StaticCluster:
+def synthetic(deployments: int, pods_each: int) -> FixedObjects:
     objects = []
     for i in range(deployments):
         name = f"svc-{i:03d}"
@@ -45,7 +46,7 @@ def synthetic(deployments: int, pods_each: int) -> StaticCluster:
         objects += copies
         if i % 4 == 0:
             objects.append(warning_event(copies[-1], "BackOff", "Back-off restarting container"))
-    return StaticCluster(objects, tuple(f"team-{n}" for n in range(5)))
+    return FixedObjects(objects, tuple(f"team-{n}" for n in range(5)))
 
 
 def journal_key(obj: Json) -> str:
@@ -56,7 +57,7 @@ def journal_key(obj: Json) -> str:
 
 def journals_of(snapshot: ObjectSnapshot) -> dict[tuple[str, str], Journal]:
     """The snapshot's objects in one journal per kind and namespace, as the watch
-    cache's streams keep them (``frontend.journal``)."""
+    cache's streams keep them (``frontend.cluster.journal``)."""
     listed: dict[tuple[str, str], dict[str, Json]] = {}
     for plural, objects in snapshot.objects.items():
         for obj in objects:

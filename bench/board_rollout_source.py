@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.board_render import journal_key, journal_snapshot, journals_of, synthetic
 from frontend.app import create_app
-from frontend.journal import Journal
+from frontend.cluster.journal import Journal
+from frontend.cluster.snapshot import ObjectSnapshot
 from frontend.server import Server
 from frontend.settings import Settings
-from frontend.snapshot import ObjectSnapshot
 from servicekit import logs
 from servicekit.server import server_config
 from tools.platformkit import objects as build
@@ -88,7 +88,7 @@ class Step:
 class PlayedCluster:
     """An ``ObjectSource``: the synthetic cluster, changed one step at a time.
 
-    Its objects live in one ``frontend.journal.Journal`` per kind and namespace, as the
+    Its objects live in one ``frontend.cluster.journal.Journal`` per kind and namespace, as the
     watch cache's streams keep them, so the board follows each step as it follows watch
     events (ADR 0014) instead of comparing the whole cluster.
     """

@@ -7,7 +7,7 @@ own process so its RSS is its own:
 
 - the first board: ``build_board`` plus rendering every card (what a new viewer gets);
 - a single-pod change (one pod turns not ready, with a new resourceVersion), applied to
-  the pods' stream journal as a watch event is (``frontend.journal``): the snapshot, the
+  the pods' stream journal as a watch event is (``frontend.cluster.journal``): the snapshot, the
   next version's build (``BoardBuilder``) and render, in wall time and in CPU time, and
   the bytes of the delta each viewer is sent;
 - the process's RSS with the board built and rendered.
@@ -33,11 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.board_render import journal_snapshot, journals_of, synthetic
 from frontend.assets import Assets
-from frontend.board_builder import BoardBuilder
-from frontend.board_memo import BoardMemo
-from frontend.journal import Journal
+from frontend.board.builder import BoardBuilder
+from frontend.board.memo import BoardMemo
+from frontend.cluster.journal import Journal
+from frontend.cluster.snapshot import Json
+from frontend.probes.results import ProbeResult, ProbeSnapshot
 from frontend.rendering import environment
-from frontend.snapshot import Json, ProbeResult, ProbeSnapshot
 
 NOW = datetime.now(UTC)
 PROBES = ProbeSnapshot(service=ProbeResult(target="service", url="http://backend"))

@@ -1,8 +1,8 @@
 """The drill's GitOps parts: the config repository the pipeline pushes to, and Flux on it.
 
-- ``ConfigRepo``: the pipeline's work clone of a bare repository (the forge), seeded
-  with this checkout's real ``k8s/`` tree. Every change to the cluster is a commit
-  pushed here; Flux's GitRepository pulls it over smart HTTP (``GitServer``).
+- The config repository is ``tools.platformkit.gitops.configrepo.ConfigRepo``: every
+  change to the cluster is a commit pushed there; Flux's GitRepository pulls it over
+  smart HTTP (``GitServer``).
 - ``FluxView``: what ``flux reconcile`` and ``flux get`` do, read through the raw API
   client so the drill's many short polls do not each start a kubectl process.
 - ``promote``, ``SHA``, ``DIGEST``: the pipeline's promotion of backend version "A",
@@ -14,22 +14,19 @@ Nothing here applies a delivered manifest: only Flux's kustomize-controller does
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from delivery.git import run as git
-from tools.platformkit.board import wait_for
 from tools.platformkit.gitops.bootstrap import SOURCE_NAME, kustomization_name
+from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.flux import NAMESPACE, Flux, ready_condition
-from tools.platformkit.gitops.gitserver import seed_clone
 from tools.platformkit.kube import ApiClient
-from tools.platformkit.paths import REPO_ROOT as ROOT
-from tools.platformkit.processes import run_pipeline
+from tools.platformkit.polling import wait_for
 
 Json = dict[str, Any]
+# Who seeds the drill's config repository: CI's bot, as on the forge.
+CI_AUTHOR = ("github-actions[bot]", "ci@example.invalid")
 SHA = {v: hashlib.sha1(v.encode()).hexdigest() for v in ("A", "B", "C")}  # noqa: S324 - test ids
 DIGEST = {v: "sha256:" + hashlib.sha256(v.encode()).hexdigest() for v in ("A", "B", "C")}
 _PATHS = {
@@ -43,51 +40,11 @@ def flux_revision(sha: str, branch: str = "main") -> str:
     return f"{branch}@sha1:{sha}"
 
 
-@dataclass
-class ConfigRepo:
-    remote: Path
-    work: Path
-
-    @classmethod
-    def create(cls, root: Path, remote: Path | None = None) -> ConfigRepo:
-        """Seed ``remote`` (a new bare repository under ``root`` if None) from ``k8s/``."""
-        work = root / "work"
-        if remote is None:
-            remote = root / "remote.git"
-            subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-        author = ("github-actions[bot]", "ci@example.invalid")
-        seed_clone(remote, work, ROOT / "k8s", author, "chore: seed the config repository")
-        git(work, "push", "-q", "origin", "HEAD:main")
-        return cls(remote, work)
-
-    def push(self) -> str:
-        git(self.work, "push", "-q", "origin", "HEAD:main")
-        return git(self.work, "rev-parse", "HEAD")
-
-    def commit(self, message: str, edit: Callable[[Path], None]) -> str:
-        """``edit`` changes files under the work clone; every change is committed and pushed."""
-        edit(self.work)
-        git(self.work, "add", "-A")
-        git(self.work, "commit", "-qm", message)
-        return self.push()
-
-    def revert(self, sha: str) -> str:
-        """``git revert`` of one commit, pushed (the fix for a commit that is not a promotion)."""
-        git(self.work, "revert", "--no-edit", sha)
-        return self.push()
-
-
 def promote(repo: ConfigRepo, version: str) -> str:
     """What promote.yaml does: the promotion commit, pushed; returns its SHA."""
-    result = run_pipeline(
-        "promote", "--repo", str(repo.work), "--env", "dev",
-        "--image", f"backend={DIGEST[version]}", "--source-sha", SHA[version],
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert git(repo.work, "log", "-1", "--format=%s") == (
-        f"deploy(dev): promote backend to {SHA[version][:12]}"
-    )
-    return repo.push()
+    pushed = repo.promote(DIGEST[version], SHA[version])
+    assert repo.subject() == f"deploy(dev): promote backend to {SHA[version][:12]}"
+    return pushed
 
 
 def image(deployment: Json) -> str:

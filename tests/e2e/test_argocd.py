@@ -28,13 +28,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.gitops import DIGEST, ConfigRepo, deployment_revision, image, promote
-from tools.platformkit.board import board, status, wait_for
+from tests.e2e.gitops import CI_AUTHOR, DIGEST, deployment_revision, image, promote
+from tools.platformkit.board import board, status
 from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.gitops import argocd as argo
 from tools.platformkit.gitops.bootstrap import as_list
+from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
+from tools.platformkit.polling import wait_for
 from tools.platformkit.processes import ServiceProcess
 
 # A cold build of Argo CD + kustomize takes ~7 min on 2 cores; it runs inside the
@@ -209,7 +211,7 @@ def test_argocd_syncs_a_pushed_commit_then_a_promotion(
     clock = Clock()
     name = f"argo-{secrets.token_hex(3)}"
     target = f"{name}-dev"
-    repo = ConfigRepo.create(tmp_path, git_server.create_repo(name))
+    repo = ConfigRepo.seed(git_server.create_repo(name), tmp_path / "work", CI_AUTHOR)
     objects = argo.rendered()
     url = git_server.url(name)
     proj = argo.project(objects, argocd.namespace, url, target)

@@ -37,9 +37,9 @@ import pytest
 
 from delivery.git import run as git
 from tests.e2e.gitops import (
+    CI_AUTHOR,
     DIGEST,
     SHA,
-    ConfigRepo,
     FluxView,
     deployment_revision,
     flux_revision,
@@ -48,7 +48,7 @@ from tests.e2e.gitops import (
     promote,
 )
 from tests.e2e.timings import Clock
-from tools.platformkit.board import board, status, wait_for
+from tools.platformkit.board import board, status
 from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.gitops.bootstrap import (
     SOURCE_NAME,
@@ -58,11 +58,13 @@ from tools.platformkit.gitops.bootstrap import (
     kustomization_name,
     runner_patches,
 )
+from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.flux import Flux, ready_condition
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
 from tools.platformkit.node.podnet import PodNetwork
 from tools.platformkit.node.podrunner import PodRunner
+from tools.platformkit.polling import wait_for
 from tools.platformkit.processes import ServiceProcess, free_port, run_pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cluster, pytest.mark.flux]
@@ -368,7 +370,7 @@ def step_broken_commit(d: Drill, good: str) -> str:
     board_shows_failure(d, good, broken, message)
     held_back(d, good)
     d.clock.step("3. board shows the failure, verify still exit 0 at B, staging held back")
-    fixed = d.repo.revert(broken)
+    fixed = d.repo.git_revert(broken)
     d.view.pull(fixed)
     d.view.applied("dev", fixed)
     d.board_shows("Flux Ready after the revert", health="Healthy", done=True,
@@ -495,7 +497,7 @@ def test_delivery_through_flux(
 ) -> None:
     dev, staging = drill_namespaces
     name = dev.removesuffix("-dev")
-    repo = ConfigRepo.create(tmp_path, git_server.create_repo(name))
+    repo = ConfigRepo.seed(git_server.create_repo(name), tmp_path / "work", CI_AUTHOR)
     seed = promote(repo, "A")
     runner = PodRunner(
         control_plane.api(), dev, catalog(), pod_network.exec_prefix(), log_dir=tmp_path / "pods"

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frontend.app import create_app
-from frontend.delivery_panel import Reader
+from frontend.cluster.snapshot import ObjectSource
+from frontend.delivery.panel import Reader
 from frontend.settings import Settings
-from frontend.snapshot import ObjectSource
 from tests.frontend.support import ClientFactory
 from tools.platformkit.processes import DEAD_BACKEND
 

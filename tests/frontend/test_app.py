@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from frontend.app import create_app
-from frontend.runtime import Runtime
+from frontend.cluster.watch_cache import WatchCache
 from frontend.settings import Settings
-from frontend.watch_cache import WatchCache
+from frontend.state import Runtime
 from tests.frontend.support.fakes import StaticCluster
 from tools.platformkit.objects import rollout
 from tools.platformkit.processes import DEAD_BACKEND

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.constants import SHA_A
 from tests.support.viewers import staying_viewers, storm
-from tools.platformkit.board import wait_for
+from tools.platformkit.polling import wait_for
 from tools.platformkit.processes import ServiceProcess, backend_process, frontend_process
 
 pytestmark = pytest.mark.process

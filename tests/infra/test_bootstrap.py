@@ -18,14 +18,13 @@ import pytest
 
 from tests.e2e.gitops import flux_revision
 from tools.localplatform import versions
-from tools.platformkit import binaries
+from tools.platformkit import binaries, processes
 from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.gitops import flux as flux_build
-from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.flux import NAMESPACE, Flux, ready_condition
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
-from tools.platformkit.processes import wait_until
+from tools.platformkit.polling import wait_for
 from tools.platformkit.tofu import Tofu
 
 pytestmark = [
@@ -58,7 +57,7 @@ def bootstrapped(
         cp.up()
         kube = Kube(str(binaries.find_kubectl()), cp.kubeconfig)
         name = f"tofu-{secrets.token_hex(3)}"
-        repo = ConfigRepo.seed(git_server.create_repo(name), root / "work", versions.SEED)
+        repo = versions.seed_config_repo(git_server.create_repo(name), root / "work")
         tofu = Tofu("live/local", root / "tofu")
         var_file = tofu.var_file(
             {
@@ -125,11 +124,12 @@ def test_apply_then_drift_then_flux_delivers_then_destroy_leaves_nothing(
             applied = (obj.get("status") or {}).get("lastAppliedRevision")
             return ready.get("status") == "True" and applied == flux_revision(b.commit)
 
-        wait_until(
+        wait_for(
             "Kustomization gitops-platform-dev Ready at the seeded commit",
             dev_ready,
             180,
-            flux.alive,
+            alive=flux.alive,
+            tolerate=processes.CONNECTION_ERRORS,
         )
         delivered_s = time.monotonic() - started
         assert kube.run("get", "deployment", "-n", DEV, "backend").returncode == 0

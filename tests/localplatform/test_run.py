@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from tools.localplatform import board, runtime, versions
+from tools.localplatform import dev_board, rundir, versions
 from tools.localplatform.console import READY_MARK
 from tools.localplatform.orchestrator import NAMESPACE
+from tools.platformkit.board import status as board_status
 from tools.platformkit.cluster.controlplane import clusters_root
 from tools.platformkit.paths import REPO_ROOT as ROOT
 from tools.platformkit.processes import free_port
@@ -136,7 +137,7 @@ def alive(pid: int, started: str) -> bool:
         return False
 
 
-def stop_and_check_clean(run: Run, info: runtime.RuntimeInfo) -> None:
+def stop_and_check_clean(run: Run, info: rundir.RuntimeInfo) -> None:
     children = descendants(run.proc.pid)
     assert len(children) >= 7, children  # 5 control-plane components, 2 Flux controllers, board
     began = time.monotonic()
@@ -145,7 +146,7 @@ def stop_and_check_clean(run: Run, info: runtime.RuntimeInfo) -> None:
     sys.stdout.write(f"\n[platform] Ctrl-C to all stopped: {time.monotonic() - began:.1f}s\n")
     assert [pid for pid, started in children.items() if alive(pid, started)] == []
     assert not Path(info.state_dir).exists()
-    assert not runtime.current_file(run.run_root).exists()
+    assert not rundir.current_file(run.run_root).exists()
     assert not (clusters_root() / run.name).exists()
     if info.netns:
         listed = subprocess.run(["ip", "netns"], capture_output=True, text=True, check=False)
@@ -155,8 +156,8 @@ def stop_and_check_clean(run: Run, info: runtime.RuntimeInfo) -> None:
     assert not (Path.home() / ".kube" / "cache" / "discovery" / f"127.0.0.1_{port}").exists()
 
 
-def dev(info: runtime.RuntimeInfo) -> board.DevView:
-    view = board.dev_view(board.read_status(info.board_url), NAMESPACE)
+def dev(info: rundir.RuntimeInfo) -> dev_board.DevView:
+    view = dev_board.dev_view(board_status(info.board_url), NAMESPACE)
     assert view is not None
     return view
 
@@ -167,7 +168,7 @@ def ready_seconds(line: str) -> float:
     return float(found.group(1))
 
 
-def screenshot(info: runtime.RuntimeInfo, version: versions.Version) -> None:
+def screenshot(info: rundir.RuntimeInfo, version: versions.Version) -> None:
     if not CHROMIUM.is_file():
         message = f"SCREENSHOT NOT TAKEN: {CHROMIUM} missing (apt-get install -y chromium)"
         if os.environ.get("CI") == "true":
@@ -203,7 +204,7 @@ def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
 ) -> None:
     run = start()
     ready = run.wait_for(re.escape(READY_MARK), timeout=600)
-    info = runtime.load(run.run_root)
+    info = rundir.load(run.run_root)
     sys.stdout.write(f"\n[platform] start to 'board shows dev Healthy': {ready_seconds(ready)}s\n")
 
     view = dev(info)
@@ -211,7 +212,7 @@ def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
     assert view.done, view
     assert view.flux_at(info.seeded_commit), view  # delivered by Flux, at the seeded commit
     assert view.digest == versions.SEED.digest
-    status = board.read_status(info.board_url)
+    status = board_status(info.board_url)
     assert status["cluster"]["problems"] == []
     assert status["cluster"]["source"].startswith("kubeconfig ")  # the ServiceAccount's, not admin
     if info.pod_runner:  # root: real processes answer behind the pods
@@ -246,14 +247,14 @@ def test_without_the_pod_runner_it_says_what_it_left_out(start: Callable[..., Ru
     note = run.wait_for("LEFT OUT", timeout=30)
     assert "backend panel stays empty" in note
     ready = run.wait_for(re.escape(READY_MARK), timeout=600)
-    info = runtime.load(run.run_root)
+    info = rundir.load(run.run_root)
     sys.stdout.write(f"\n[platform] without the runner, to dev Healthy: {ready_seconds(ready)}s\n")
     assert not info.pod_runner
     assert not info.netns
     view = dev(info)
     assert view.health == "Healthy", view
     assert view.flux_at(info.seeded_commit), view
-    status = board.read_status(info.board_url)
+    status = board_status(info.board_url)
     assert status["backend"]["pods"] == []  # the panel is empty: nothing answers /meta
     assert status["backend"]["version"] is None
     stop_and_check_clean(run, info)

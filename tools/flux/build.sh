@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build Flux's source-controller and kustomize-controller from the Go module proxy
-# into a cache dir keyed by the pins in versions.env, next to the CRDs and RBAC
+# into a cache dir keyed by the pins in ../k8s/versions.env, next to the CRDs and RBAC
 # manifests from the same module zips. Prints the bin dir on the last line of
 # stdout. Warm runs (stamp present) are a no-op.
 #
@@ -12,8 +12,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../k8s/versions.env
 . "$HERE/../k8s/versions.env"
-# shellcheck source-path=SCRIPTDIR source=versions.env
-. "$HERE/versions.env"
+# shellcheck source-path=SCRIPTDIR source=go-replaces.env
+. "$HERE/go-replaces.env"
 
 CACHE=${GITOPS_CACHE:-$HOME/.cache/gitops-platform}
 ROOT=$CACHE/flux-source-$FLUX_SOURCE_VERSION-kustomize-$FLUX_KUSTOMIZE_VERSION

@@ -6,11 +6,12 @@ pods (root only: the pod network needs a network namespace), a kube-proxy stand-
 for the backend Service, and the board watching it all. ``make promote-good``,
 ``promote-bad``, ``revert`` and ``verify`` then drive it through git, as the pipeline does.
 
-Modules: ``orchestrator`` (start and stop, in order), ``runtime`` (state dir,
-``current.json``, the run lock), ``configrepo`` (seed, promote, revert), ``versions``
-(the backend "images"), ``board`` (the board process and what it shows) and
-``boardstart`` (its early start), ``stale`` (leftovers of a killed run), ``commands``
-(the make targets), ``polling``, and ``banner`` and ``console`` (what is printed). The
-pod network, the pod runner and the kube-proxy stand-in are the drill's own, from
-``tests.support`` (``podnet``, ``podrunner``, ``roundrobin.ServiceProxy``).
+Modules: ``orchestrator`` (start and stop, in order), ``rundir`` (state dir,
+``current.json``, the run lock), ``versions`` (the backend "images", and the config
+repository seeded with the first), ``dev_board`` (the board process and what it shows of dev)
+and ``boardstart`` (its early start), ``stale`` (leftovers of a killed run),
+``commands`` (the make targets), and ``banner`` and ``console`` (what is printed).
+Everything it runs (control plane, git server, config repository, Flux, pod network,
+pod runner, Service proxy, OpenTofu) comes from ``tools.platformkit``, the runtime the
+tests drive too.
 """

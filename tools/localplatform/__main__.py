@@ -19,7 +19,7 @@ import httpx
 from tools.localplatform import banner, commands
 from tools.localplatform.console import Console
 from tools.localplatform.orchestrator import Platform
-from tools.localplatform.runtime import AlreadyRunningError, NotRunningError
+from tools.localplatform.rundir import AlreadyRunningError, NotRunningError
 from tools.platformkit.binaries import MissingPrerequisiteError
 from tools.platformkit.gitops.configrepo import PipelineError
 

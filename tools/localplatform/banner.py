@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tools.localplatform import versions
 from tools.localplatform.console import READY_MARK
-from tools.localplatform.runtime import RuntimeInfo
+from tools.localplatform.rundir import RuntimeInfo
 
 
 def left_out(problem: str) -> str:

@@ -1,6 +1,6 @@
 """``make promote-good|promote-bad|revert|verify|platform-status``: drive the running platform.
 
-Each one finds the platform through ``current.json`` (tools.localplatform.runtime),
+Each one finds the platform through ``current.json`` (tools.localplatform.rundir),
 commits in its work clone with the pipeline's own commands, pushes to the bare
 repository, asks Flux to fetch now (``reconcile.fluxcd.io/requestedAt``, as
 ``flux reconcile source git`` does), then follows the board until it shows the
@@ -18,19 +18,20 @@ from pathlib import Path
 
 import httpx
 
-from tools.localplatform import board, runtime, versions
+from tools.localplatform import dev_board, rundir, versions
 from tools.localplatform.console import Console
+from tools.platformkit.board import status as board_status
 from tools.platformkit.gitops import bootstrap
 from tools.platformkit.gitops.configrepo import ConfigRepo, PipelineError
 from tools.platformkit.gitops.flux import Flux
 from tools.platformkit.kube import Kube
 
-Done = Callable[[board.DevView], bool]
+Done = Callable[[dev_board.DevView], bool]
 
 
 class Session:
     def __init__(self) -> None:
-        self.info = runtime.load()
+        self.info = rundir.load()
         os.environ["KUBECACHEDIR"] = str(Path(self.info.state_dir) / "kube-cache")
         self.repo = ConfigRepo(Path(self.info.remote), Path(self.info.work_clone))
         kube = Kube(self.info.kubectl, Path(self.info.kubeconfig))
@@ -45,8 +46,8 @@ class Session:
             f"{bootstrap.SOURCE_NAME}, reconcile.fluxcd.io/requestedAt)"
         )
 
-    def view(self) -> board.DevView | None:
-        return board.dev_view(board.read_status(self.info.board_url), self.info.namespace)
+    def view(self) -> dev_board.DevView | None:
+        return dev_board.dev_view(board_status(self.info.board_url), self.info.namespace)
 
     def follow(self, what: str, done: Done, timeout: float) -> int:
         """Print each change the board shows until DONE; 0 when reached, 1 on timeout."""
@@ -74,7 +75,7 @@ class Session:
         return 1
 
     def serves(self, version: versions.Version, commit: str) -> Done:
-        def done(view: board.DevView) -> bool:
+        def done(view: dev_board.DevView) -> bool:
             serving_ok = view.serving == (version.label,) or not self.info.pod_runner
             return (
                 view.health == "Healthy" and view.done and view.flux_at(commit)
@@ -93,7 +94,7 @@ def promote(kind: str, follow: bool = True) -> int:
         return 0
     s.say.say(f"promote: dev {current.label if current else '?'} -> {version.label} "
               f"(digest {version.digest[:19]}..., source {version.sha[:12]})")  # fmt: skip
-    commit = s.repo.promote(version)
+    commit = s.repo.promote(version.digest, version.sha)
     s.say.say(f"commit {commit[:12]}: {s.repo.subject()}")
     s.fetch_now(commit)
     deadline = s.info.progress_deadline_s
@@ -122,7 +123,7 @@ def revert(
         s.say.say(f"nothing to revert: HEAD is not a dev promotion ({s.repo.subject()!r})")
         return 1
     try:
-        commit = s.repo.revert(promotion, reason)
+        commit = s.repo.rollback(promotion, reason)
     except PipelineError as exc:
         s.say.say(f"rollback refused: {exc}")
         return 4

@@ -21,9 +21,10 @@ from collections.abc import Callable
 
 import httpx
 
-from tools.localplatform import banner, board, runtime, stale, versions
+from tools.localplatform import banner, dev_board, rundir, stale, versions
 from tools.localplatform.console import Console
 from tools.platformkit import binaries, processes, tofu
+from tools.platformkit.board import status as board_status
 from tools.platformkit.cluster.controlplane import DEFAULT_POD_CIDR, ControlPlane
 from tools.platformkit.gitops import bootstrap, flux
 from tools.platformkit.gitops.configrepo import ConfigRepo
@@ -33,8 +34,8 @@ from tools.platformkit.kube import Kube
 from tools.platformkit.node import podnet
 from tools.platformkit.node.podrunner import PodRunner
 from tools.platformkit.node.serviceproxy import ServiceProxy
-from tools.platformkit.polling import answers, rss, wait
-from tools.platformkit.processes import DEAD_BACKEND
+from tools.platformkit.polling import answers, wait_for
+from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess
 from tools.platformkit.tofu import Tofu
 
 NAMESPACE = "gitops-platform-dev"  # the dev overlay's own namespace (not retargeted)
@@ -45,12 +46,12 @@ class Platform:
     def __init__(self, console: Console, name: str, board_port: int, pod_runner: bool) -> None:
         self.console, self.name, self.board_port = console, name, board_port
         self.want_runner = pod_runner
-        self.root = runtime.run_root()
+        self.root = rundir.run_root()
         self.state = self.root / str(os.getpid())
         self.undo: list[tuple[str, Callable[[], None]]] = []
-        self.info = runtime.RuntimeInfo(os.getpid(), str(self.state), name, NAMESPACE)
+        self.info = rundir.RuntimeInfo(os.getpid(), str(self.state), name, NAMESPACE)
         self.runner_problem: str | None = None
-        self.board: board.BoardProcess | None = None
+        self.board: ServiceProcess | None = None
         self.cp: ControlPlane | None = None
         self.flux: Flux | None = None
         self.ready_s = 0.0
@@ -62,12 +63,12 @@ class Platform:
         self.undo.append((what, action))
 
     # ---- start -----------------------------------------------------------------------
-    def up(self) -> runtime.RuntimeInfo:
+    def up(self) -> rundir.RuntimeInfo:
         say = self.console
-        lock = runtime.Lock(self.root)
+        lock = rundir.Lock(self.root)
         lock.acquire()  # AlreadyRunningError: another `make run` is up
         self.on_down("released the run lock", lock.release)
-        current = runtime.current_file(self.root)
+        current = rundir.current_file(self.root)
         if current.exists():
             stale.clean(current, say)
         self.state.mkdir(parents=True)
@@ -160,7 +161,7 @@ class Platform:
         def seed() -> None:
             try:
                 remote = git.create_repo("gitops-platform")
-                seeded.append(ConfigRepo.seed(remote, self.state / "work", versions.SEED))
+                seeded.append(versions.seed_config_repo(remote, self.state / "work"))
             except BaseException as exc:
                 failed.append(exc)
 
@@ -212,7 +213,7 @@ class Platform:
             tofu.run("apply", "-auto-approve", "-no-color", variables)
         self.info.progress_deadline_s = DEADLINE_S if not self.runner_problem else 600
 
-    def _start_board(self, backend_url: str) -> board.BoardProcess:
+    def _start_board(self, backend_url: str) -> ServiceProcess:
         env = {
             "FRONTEND_KUBECONFIG": str(self.state / "board.kubeconfig"),  # written once known
             "FRONTEND_NAMESPACES": NAMESPACE,
@@ -227,7 +228,7 @@ class Platform:
             "FRONTEND_DELIVERY_REPO": str(self.info.work_clone),
             "TMPDIR": str(self.state),  # whatever the Kubernetes client writes goes with the run
         }
-        proc = board.BoardProcess(env, self.board_port, self.state / "logs" / "board.log")
+        proc = dev_board.board_process(env, self.board_port, self.state / "logs" / "board.log")
         self.on_down("stopped the board", proc.stop)
         self.board = proc.start()
         self.info.pids["board"] = proc.pid
@@ -235,22 +236,22 @@ class Platform:
         self.info.save(self.root)
         return proc
 
-    def _board_identity(self, kube: Kube, cp: ControlPlane, proc: board.BoardProcess) -> None:
+    def _board_identity(self, kube: Kube, cp: ControlPlane, proc: ServiceProcess) -> None:
         say, api = self.console, cp.api()
-        sa = f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{board.SERVICE_ACCOUNT}"
+        sa = f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{dev_board.SERVICE_ACCOUNT}"
         with say.step(f"Flux's first apply of dev (ServiceAccount {NAMESPACE}/frontend)"):
-            wait("the board's ServiceAccount", lambda: api.request("GET", sa)[0] == 200, 90)
+            wait_for("the board's ServiceAccount", lambda: api.request("GET", sa)[0] == 200, 90)
         with say.step("board: the frontend with dev's `frontend` ServiceAccount (read-only Role)"):
-            board.board_kubeconfig(kube, cp, NAMESPACE, self.state / "board.kubeconfig")
-            wait("board /readyz", lambda: answers(proc.url + "/readyz"), 60, proc.alive)
+            dev_board.board_kubeconfig(kube, cp, NAMESPACE, self.state / "board.kubeconfig")
+            wait_for("board /readyz", lambda: answers(proc.url + "/readyz"), 60, alive=proc.alive)
 
-    def _wait_ready(self, proc: board.BoardProcess, commit: str) -> None:
+    def _wait_ready(self, proc: ServiceProcess, commit: str) -> None:
         runner = not self.runner_problem
         last = [""]
 
         def healthy() -> bool:
             try:
-                view = board.dev_view(board.read_status(self.info.board_url), NAMESPACE)
+                view = dev_board.dev_view(board_status(self.info.board_url), NAMESPACE)
             except httpx.HTTPError:
                 return False
             if view is None:
@@ -267,7 +268,7 @@ class Platform:
             )
 
         with self.console.step(f"waiting for the board: dev Healthy, Flux Ready at {commit[:12]}"):
-            wait("board: dev Healthy", healthy, 180, proc.alive)
+            wait_for("board: dev Healthy", healthy, 180, alive=proc.alive)
         self.ready_s = self.console.elapsed()
 
     # ---- running and stopping -------------------------------------------------------------
@@ -279,7 +280,11 @@ class Platform:
             "board": [self.board.pid] if self.board else [],
             "backend pods": [p.proc.pid for p in self.runner.pods.values()] if self.runner else [],
         }
-        sizes = {name: sum(rss(pid) for pid in pids) for name, pids in parts.items() if pids}
+        sizes = {
+            name: sum(processes.rss_mib(pid) for pid in pids)
+            for name, pids in parts.items()
+            if pids
+        }
         total = sum(sizes.values())
         return ", ".join(f"{n} {v:.0f}" for n, v in sizes.items()) + f"; total {total:.0f} MiB"
 

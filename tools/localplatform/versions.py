@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
+
+from tools.platformkit.gitops.configrepo import ConfigRepo
 
 IMAGE = "backend"  # the image name listed under the dev overlay's images:
 BUILD_TIME = "2026-11-26T00:00:00Z"
@@ -69,3 +72,11 @@ def next_good(history: list[str]) -> Version:
         if version is not None and version.good:
             return GOOD[(GOOD.index(version) + 1) % len(GOOD)]
     return GOOD[1]
+
+
+def seed_config_repo(remote: Path, work: Path) -> ConfigRepo:
+    """The config repository seeded from k8s/, with SEED promoted: the first thing Flux
+    delivers already has a digest the pod runner knows, so /meta answers real values."""
+    repo = ConfigRepo.seed(remote, work)
+    repo.promote(SEED.digest, SEED.sha)
+    return repo

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -41,8 +40,10 @@ def board(
         proc.stop()
 
 
-def status(proc: ServiceProcess) -> Json:
-    body: Json = httpx.get(proc.url + "/api/v1/status", timeout=5).json()
+def status(board: ServiceProcess | str) -> Json:
+    """The board's ``/api/v1/status``; BOARD is its process or its base URL."""
+    url = board if isinstance(board, str) else board.url
+    body: Json = httpx.get(url + "/api/v1/status", timeout=5).json()
     return body
 
 
@@ -53,17 +54,6 @@ def card(body: Json, name: str) -> Json | None:
                 found: Json = entry["deployment"]
                 return found
     return None
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
 
 
 def kubeconfig_for_token(cp: ControlPlane, token: str, path: Path) -> Path:

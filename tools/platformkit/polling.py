@@ -1,21 +1,48 @@
-"""Bounded polls and small probes the platform waits on (no sleep is ever an assertion)."""
+"""The one bounded poll loop the platform and its tests wait with, and small probes.
+
+No sleep is ever an assertion: everything that takes time is waited for with
+``wait_for``, which returns as soon as the check holds and fails with the check's name
+when it does not in time, or at once when the process it waits on has died.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
 
-from tools.platformkit import processes
+T = TypeVar("T")
 
 
-def rss(pid: int) -> float:
-    """RSS of PID in MiB; 0 once it is gone."""
-    try:
-        return processes.rss_mib(pid)
-    except OSError:
-        return 0.0
+def wait_for(
+    what: str,
+    check: Callable[[], T | None],
+    timeout: float = 60.0,
+    every: float = 0.1,
+    alive: Callable[[], bool] | None = None,
+    tolerate: tuple[type[Exception], ...] = (),
+) -> T:
+    """Poll CHECK every EVERY s until it returns something truthy, and return that.
+
+    TimeoutError after TIMEOUT s; RuntimeError as soon as ALIVE says the process waited
+    on has exited. Exceptions of the types in TOLERATE (a connection refused while a
+    server starts, say) count as "not yet".
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = check()
+        except tolerate:
+            value = None
+        if value:
+            return value
+        if alive is not None and not alive():
+            raise RuntimeError(f"{what}: the process exited")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(every)
 
 
 def answers(url: str) -> bool:
@@ -24,16 +51,3 @@ def answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def wait(
-    what: str, check: Callable[[], bool], timeout: float, alive: Callable[[], bool] | None = None
-) -> None:
-    """Poll CHECK every 0.2 s until true; fail after TIMEOUT or when ALIVE says it died."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if alive is not None and not alive():
-            raise RuntimeError(f"{what}: the process exited")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not after {timeout:.0f}s")
-        time.sleep(0.2)

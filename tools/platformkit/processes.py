@@ -4,7 +4,8 @@
   test starts.
 - Control-plane components (``tools.platformkit.cluster.controlplane``): ``spawn`` starts one
   detached in its own session, ``is_ours`` / ``stop`` / ``exit_code`` / ``rss_mib``
-  look after it by PID, ``wait_until`` / ``http_get`` / ``https_get`` probe it,
+  look after it by PID, ``http_get`` / ``https_get`` probe it (waited on with
+  ``polling.wait_for``, tolerating ``CONNECTION_ERRORS``),
   ``log_tail`` reads the end of its log; ``stop_child`` stops a ``Popen`` child.
 - Service processes: ``ServiceProcess``, built by ``backend_process`` and
   ``frontend_process`` with a clean environment, on loopback; ``run_console`` runs a
@@ -24,13 +25,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import httpx
+
+from tools.platformkit import polling
+from tools.platformkit.paths import REPO_ROOT
+
+# What a probe of a server that is still starting may raise: not yet, not a failure.
+CONNECTION_ERRORS = (OSError, http.client.HTTPException)
 
 # A backend URL nothing listens on (the discard port): probes fail fast, never leave the host.
 DEAD_BACKEND = "http://127.0.0.1:9"
@@ -150,7 +157,12 @@ def log_tail(path: Path, lines: int) -> str:
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """RSS of PID in MiB; 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -173,35 +185,24 @@ def http_get(port: int, path: str) -> tuple[int, str]:
     return _answer(http.client.HTTPConnection("127.0.0.1", port, timeout=5), path)
 
 
-def wait_until(
-    what: str, probe: Callable[[], bool], timeout: float, alive: Callable[[], bool]
-) -> None:
-    """Poll PROBE until true; fail fast if the process died (ALIVE false)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if probe():
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        if not alive():
-            raise RuntimeError(f"{what}: process exited during start-up")
-        time.sleep(0.1)
-    raise TimeoutError(f"{what}: not ready after {timeout:.0f}s")
-
-
 # --- Service processes: the backend and the frontend on loopback ------------------------
 
 
 @dataclass
 class ServiceProcess:
-    """A real service process; its combined output goes to a temporary log file."""
+    """A real service process; its combined output goes to a log file.
+
+    ``own_session``: started in a session of its own, so a Ctrl-C in the terminal
+    reaches only whoever started it (``make run``), which then stops it by PID.
+    """
 
     argv: list[str]
     env: dict[str, str]
     host: str
     port: int
     log_path: Path
+    own_session: bool = False
+    stop_signal: int = signal.SIGINT
     proc: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = field(default=None, repr=False)
 
@@ -209,28 +210,44 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc is not None else 0
+
     def start(self) -> ServiceProcess:
-        self._log = self.log_path.open("wb")
+        self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            self.argv, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+            self.argv,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=self.own_session,
+            cwd=REPO_ROOT,  # ``python -m tools...`` resolves from the checkout
         )
         return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines: int = 20) -> str:
+        return log_tail(self.log_path, lines)
 
     def wait_until(self, path: str, status: int = 200, timeout: float = 20.0) -> float:
         """Poll ``path`` until it answers ``status``; return the seconds it took."""
         started = time.monotonic()
-        deadline = started + timeout
-        while time.monotonic() < deadline:
-            proc = self._started()
-            if proc.poll() is not None:
-                raise AssertionError(f"process exited with {proc.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(self.url + path, timeout=1.0).status_code == status:
-                    return time.monotonic() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        raise AssertionError(f"{path} never answered {status} within {timeout}s:\n{self.output()}")
+
+        def answered() -> bool:
+            return httpx.get(self.url + path, timeout=1.0).status_code == status
+
+        try:
+            polling.wait_for(f"{path} answering {status}", answered, timeout, every=0.02,
+                             alive=lambda: self._started().poll() is None,
+                             tolerate=(httpx.TransportError,))  # fmt: skip
+        except (TimeoutError, RuntimeError) as exc:
+            code = self._started().poll()
+            raise AssertionError(f"{exc} (exit status {code}):\n{self.output()}") from None
+        return time.monotonic() - started
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self.proc is None:
@@ -248,10 +265,10 @@ class ServiceProcess:
             self._log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
         """Stop the process we started (and only it), then close the log."""
         if self.proc is not None:
-            stop_child(self.proc, signal.SIGINT)
+            stop_child(self.proc, self.stop_signal, timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -275,9 +292,14 @@ def backend_process(
 
 
 def frontend_process(
-    env: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None
+    env: Mapping[str, str] | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    module: str = "frontend",
+    log_path: Path | None = None,
 ) -> ServiceProcess:
-    """A frontend process (not started) with a clean ``FRONTEND_*`` environment."""
+    """A frontend process (not started) with a clean ``FRONTEND_*`` environment; MODULE is
+    what ``python -m`` runs (``tools.localplatform.boardstart`` waits for its kubeconfig)."""
     port = port or free_port(host)
     clean = {
         k: v
@@ -286,9 +308,11 @@ def frontend_process(
     }
     clean.update({"FRONTEND_HOST": host, "FRONTEND_PORT": str(port)})
     clean.update(env or {})
-    fd, log_name = tempfile.mkstemp(prefix="frontend-", suffix=".log")
-    os.close(fd)
-    return ServiceProcess([sys.executable, "-m", "frontend"], clean, host, port, Path(log_name))
+    if log_path is None:
+        fd, log_name = tempfile.mkstemp(prefix="frontend-", suffix=".log")
+        os.close(fd)
+        log_path = Path(log_name)
+    return ServiceProcess([sys.executable, "-m", module], clean, host, port, log_path)
 
 
 def run_console(

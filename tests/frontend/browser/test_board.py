@@ -13,10 +13,11 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.support.constants import SHA_A
-from tools.platformkit.board import board, wait_for
+from tools.platformkit.board import board
 from tools.platformkit.cluster.faults import fault_labels
 from tools.platformkit.kube import Kube
 from tools.platformkit.objects import IMAGE, deployment_manifest
+from tools.platformkit.polling import wait_for
 from tools.platformkit.processes import ServiceProcess, backend_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.frontend.support.delivery_history import Promotion, build_history
-from tools.platformkit.board import wait_for
+from tools.platformkit.polling import wait_for
 from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess, frontend_process
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,8 @@ import pytest
 
 from frontend.app import create_app
 from frontend.routes.feed import stream_board
-from frontend.runtime import Runtime
 from frontend.settings import Settings
+from frontend.state import Runtime
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
 from tools.platformkit.objects import rollout

@@ -5,10 +5,10 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from frontend.snapshot import ObjectSnapshot
+from frontend.cluster.snapshot import ObjectSnapshot
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
-from tools.platformkit.board import wait_for
+from tools.platformkit.polling import wait_for
 
 
 def test_read_liveness_is_ok(make_client: ClientFactory) -> None:

@@ -4,7 +4,7 @@
 Each ``statefulset-*`` / ``daemonset-*`` file holds the workload, its ControllerRevisions,
 its pods and the namespace's events, plus what the real ``kubectl rollout status
 --watch=false`` printed for that same object (same resourceVersion). The pure rules of
-``frontend.status.sets`` and the card of ``frontend.status.set_card`` run on them; kubectl's
+``frontend.status.set_verdicts`` and the card of ``frontend.status.set_card`` run on them; kubectl's
 message must be the one kubectl printed, and each scenario's verdict is pinned below.
 Messages name revisions as ``{update}``/``{current}``: the object's own
 ``status.updateRevision``/``status.currentRevision``, which change on every capture.
@@ -23,7 +23,7 @@ from frontend.status.health import Health, HealthCode
 from frontend.status.objects import controlled_by, text
 from frontend.status.rollout import RolloutStatus
 from frontend.status.set_card import set_card
-from frontend.status.sets import (
+from frontend.status.set_verdicts import (
     argo_daemonset_health,
     argo_statefulset_health,
     daemonset_rollout_status,

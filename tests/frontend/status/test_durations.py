@@ -1,4 +1,4 @@
-"""kubectl's human durations (AGE, LAST SEEN, RESTARTS "(x ago)")."""
+"""kubectl's human durations (AGE, LAST SEEN, RESTARTS "(x ago)"), and the delivery panel's."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from frontend.status.durations import human_duration, since
+from frontend.status.durations import human_duration, since, spoken_duration
 from tools.platformkit.objects import NOW, at
 
 
@@ -50,3 +50,22 @@ def test_human_duration_matches_apimachinery(delta: timedelta, expected: str) ->
 )
 def test_since_formats_api_timestamps(value: str | None, expected: str) -> None:
     assert since(value, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "n/a"),
+        (0, "0 s"),
+        (59, "59 s"),
+        (60, "1 min"),
+        (3599, "60 min"),
+        (3600, "1.0 h"),
+        (5400, "1.5 h"),
+        (2 * 86400 - 1, "48.0 h"),
+        (2 * 86400, "2.0 d"),
+        (10.5 * 86400, "10.5 d"),
+    ],
+)
+def test_spoken_duration_picks_the_unit_a_person_would(seconds: float | None, text: str) -> None:
+    assert spoken_duration(seconds) == text

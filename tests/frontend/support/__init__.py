@@ -1,7 +1,8 @@
 """What the frontend's in-process tests share besides fixtures (those stay in conftest.py).
 
-``ClientFactory`` is here; ``fakes.StaticCluster`` is the object source they feed. The
-objects themselves come from ``tools.platformkit.objects``, shared with every tier.
+``ClientFactory`` is here; ``fakes`` holds the object source they feed (``StaticCluster``)
+and the probes' results (``PROBES``). The objects themselves come from
+``tools.platformkit.objects``, shared with every tier.
 """
 
 from __future__ import annotations

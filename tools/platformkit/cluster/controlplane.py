@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.platformkit import binaries, processes
+from tools.platformkit import binaries, polling, processes
 from tools.platformkit.cluster.components import COMPONENTS, component_argv
 from tools.platformkit.cluster.pki import Pki, create_pki, write_kubeconfig
 from tools.platformkit.kube import ApiClient
@@ -162,8 +162,12 @@ class ControlPlane:
         pid = self.pids[component]
         what = f"{component} pid {pid} (log {self.log_path(component)})"
         try:
-            processes.wait_until(
-                what, lambda: self._probe(component), timeout, lambda: self.alive(component)
+            polling.wait_for(
+                what,
+                lambda: self._probe(component),
+                timeout,
+                alive=lambda: self.alive(component),
+                tolerate=processes.CONNECTION_ERRORS,
             )
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}; exit status {processes.exit_code(pid)}") from None
@@ -251,9 +255,19 @@ class ControlPlane:
             path = "/api/v1/namespaces/default/serviceaccounts/default"
             return api.request("GET", path)[0] == 200
 
-        processes.wait_until("fake nodes Ready", nodes_ready, 60, lambda: self.alive("kwok"))
-        processes.wait_until(
-            "default ServiceAccount", default_sa, 60, lambda: self.alive("kube-controller-manager")
+        polling.wait_for(
+            "fake nodes Ready",
+            nodes_ready,
+            60,
+            alive=lambda: self.alive("kwok"),
+            tolerate=processes.CONNECTION_ERRORS,
+        )
+        polling.wait_for(
+            "default ServiceAccount",
+            default_sa,
+            60,
+            alive=lambda: self.alive("kube-controller-manager"),
+            tolerate=processes.CONNECTION_ERRORS,
         )
 
     def down(self, keep_state: bool = False) -> None:

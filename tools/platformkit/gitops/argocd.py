@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.platformkit import binaries, processes
+from tools.platformkit import binaries, polling, processes
 from tools.platformkit.gitops import bootstrap
 from tools.platformkit.kube import Kube, service_account_kubeconfig
 from tools.platformkit.paths import REPO_ROOT
@@ -224,11 +224,11 @@ class ArgoCD:
         self.kube.run("apply", "--server-side", "-f", str(crds))
         for name in ("applications", "appprojects", "applicationsets"):
             # Polled: `kubectl wait` errors out while a new CRD has no conditions yet.
-            processes.wait_until(
+            polling.wait_for(
                 f"crd/{name}.argoproj.io Established",
                 lambda name=name: _established(self.kube, f"{name}.argoproj.io"),  # type: ignore[misc]
                 60,
-                lambda: True,
+                tolerate=processes.CONNECTION_ERRORS,
             )
         self.kube.run("create", "namespace", self.namespace)
         secret_key = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -327,7 +327,13 @@ class ArgoCD:
         self.pids[name] = processes.spawn([binary, *args], self.log_path(name), env)
 
     def _wait(self, name: str, probe: Callable[[], bool], timeout: float) -> None:
-        processes.wait_until(f"{name} ready", probe, timeout, lambda: self._alive(name))
+        polling.wait_for(
+            f"{name} ready",
+            probe,
+            timeout,
+            alive=lambda: self._alive(name),
+            tolerate=processes.CONNECTION_ERRORS,
+        )
 
     def _alive(self, name: str) -> bool:
         if processes.exit_code(self.pids[name]) is None:

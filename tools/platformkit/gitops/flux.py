@@ -23,7 +23,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tools.platformkit import binaries, processes
+from tools.platformkit import binaries, polling, processes
 from tools.platformkit.kube import Kube, service_account_kubeconfig
 from tools.platformkit.paths import REPO_ROOT
 
@@ -185,11 +185,12 @@ class Flux:
             )
         for short, controller in (("source", CONTROLLERS[0]), ("kustomize", CONTROLLERS[1])):
             port = self.ports[f"{short}-health"]
-            processes.wait_until(
+            polling.wait_for(
                 f"{controller} ready",
                 lambda port=port: processes.http_get(port, "/readyz")[0] == 200,  # type: ignore[misc]
                 timeout,
-                lambda c=controller: self._alive(c),  # type: ignore[misc]
+                alive=lambda c=controller: self._alive(c),  # type: ignore[misc]
+                tolerate=processes.CONNECTION_ERRORS,
             )
         self.timings["start_s"] = round(time.monotonic() - started, 2)
         return self

@@ -13,20 +13,20 @@ from starlette.types import Scope
 
 from frontend import metrics
 from frontend.assets import Assets
-from frontend.board import Board
-from frontend.board_builder import BoardBuilder
-from frontend.board_memo import BoardMemo
-from frontend.change_feed import ChangeFeed
-from frontend.delivery_panel import DeliveryPanel, Reader, read_report
-from frontend.middleware import SECURITY_HEADERS
-from frontend.probes import BackendProbes
+from frontend.board.builder import BoardBuilder
+from frontend.board.change_feed import ChangeFeed
+from frontend.board.memo import BoardMemo
+from frontend.board.model import Board
+from frontend.cluster.snapshot import ObjectSource
+from frontend.cluster.watch_cache import WatchCache
+from frontend.delivery.panel import DeliveryPanel, Reader, read_report
+from frontend.headers import SECURITY_HEADERS
+from frontend.probes.pod_targets import Target, backend_pod_targets, parse_selector
+from frontend.probes.poller import BackendProbes
 from frontend.rendering import environment
 from frontend.routes import api, delivery, feed, health, pages, static
-from frontend.runtime import Runtime
 from frontend.settings import Settings
-from frontend.snapshot import ObjectSource
-from frontend.targets import Target, backend_pod_targets, parse_selector
-from frontend.watch_cache import WatchCache
+from frontend.state import Runtime
 from servicekit.app import service_app
 from servicekit.edge import Edge
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from frontend.runtime import Runtime
+from frontend.state import Runtime
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from frontend.runtime import Runtime
+from frontend.state import Runtime
 from servicekit.http_metrics import HttpMetrics
 from servicekit.metrics_route import metrics_router
 

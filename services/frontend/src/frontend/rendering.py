@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from frontend.assets import Assets
+from frontend.status.shas import short_sha
 from servicekit.redaction import redact_url
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,11 +20,6 @@ BADGE = {
     "Degraded": ("bad", "✖"),
     "Unknown": ("unknown", "?"),
 }
-
-
-def short_sha(value: object) -> str:
-    text = str(value or "")
-    return text[:12] if len(text) >= 12 else text or "unknown"
 
 
 def clock(value: datetime | None) -> str:

@@ -11,8 +11,8 @@ from types import FrameType
 import uvicorn
 
 from frontend.app import create_app
-from frontend.runtime import Runtime
 from frontend.settings import Settings
+from frontend.state import Runtime
 from servicekit.server import server_config
 
 log = logging.getLogger("frontend.server")

@@ -14,11 +14,10 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from frontend.kinds import ALL_NAMESPACES
+from frontend.cluster.kinds import ALL_NAMESPACES, NAMESPACE_PATTERN
 from servicekit.settings import CommaList, Port, ServiceName, ServiceSettings, ShutdownTimeout
 
-# RFC 1123 label: what Kubernetes accepts as a namespace name.
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_NAMESPACE = re.compile(NAMESPACE_PATTERN)
 # Equality-based label selector: k=v[,k=v...] (what the pod probes need).
 _SELECTOR = re.compile(r"^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$")
 
@@ -73,9 +72,6 @@ class Settings(ServiceSettings):
     )
     crd_recheck_seconds: float = Field(
         300.0, ge=5, le=86400, description="How often to look for the GitOps CRDs again."
-    )
-    events_max_age_seconds: int = Field(
-        3600, ge=60, le=86400, description="Accepted; reserved for event expiry."
     )
 
     # Live updates.

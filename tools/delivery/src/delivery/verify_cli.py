@@ -28,7 +28,13 @@ import httpx
 
 from delivery.arguments import Parser, git_sha, image_digest
 from delivery.convergence import EXIT_CODES, Answer, Expected, Outcome, Tracker
-from delivery.targets import ServiceRef, board_verdict, fetch_meta, new_client, ready_endpoint_urls
+from delivery.verify_network import (
+    ServiceRef,
+    board_verdict,
+    fetch_meta,
+    new_client,
+    ready_endpoint_urls,
+)
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from frontend.board import Board, Entry
+from frontend.board.model import Board, Entry
+from frontend.cluster.kinds import ALL_NAMESPACES, NAMESPACE_PATTERN
 from frontend.deps import RuntimeDep
-from frontend.kinds import ALL_NAMESPACES
 from frontend.models import (
     BackendInfo,
     BackendProbe,
@@ -20,13 +20,11 @@ from frontend.models import (
     StatusV1,
     WorkloadEntry,
 )
-from frontend.snapshot import ProbeResult
+from frontend.probes.results import ProbeResult
 from servicekit.http import NO_STORE
 from servicekit.redaction import redact_url
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 
 
 def _probe(result: ProbeResult) -> BackendProbe:

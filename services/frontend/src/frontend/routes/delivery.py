@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from frontend.deps import RuntimeDep
-from frontend.runtime import Runtime
+from frontend.state import Runtime
 from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["pages"])

@@ -2,7 +2,7 @@
 
 The whole board (``event: board``) first and whenever the page cannot be patched; after
 that, per batched change, only what changed (``event: delta``: the changed cards and the
-board's chrome as htmx out-of-band swaps, ``frontend.board_memo``).
+board's chrome as htmx out-of-band swaps, ``frontend.board.memo``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from frontend.deps import RuntimeDep
-from frontend.runtime import Runtime
+from frontend.state import Runtime
 from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["live"])

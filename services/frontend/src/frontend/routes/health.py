@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from frontend.board.liveness import liveness
 from frontend.deps import RuntimeDep
-from frontend.liveness import liveness
-from frontend.runtime import Runtime
+from frontend.state import Runtime
 from servicekit.http import NO_STORE
 
 router = APIRouter(tags=["probes"])

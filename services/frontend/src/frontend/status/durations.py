@@ -1,4 +1,9 @@
-"""kubectl's human durations (apimachinery ``duration.HumanDuration``), e.g. AGE ``3m2s``."""
+"""Durations for a person: the board's one home for them, in two registers.
+
+``human_duration`` is kubectl's (apimachinery ``duration.HumanDuration``, e.g. AGE
+``3m2s``), so a card reads as ``kubectl get`` does; ``spoken_duration`` says a median
+or p90 of the delivery panel in one unit with a decimal (``1.5 h``).
+"""
 
 from __future__ import annotations
 
@@ -51,3 +56,16 @@ def since(value: object, now: datetime) -> str:
     if moment is None:
         return "<unknown>"
     return human_duration(aware(now) - moment)
+
+
+def spoken_duration(seconds: float | None) -> str:
+    """A median or p90 in the unit a person would say it in; "n/a" when there is none."""
+    if seconds is None:
+        return "n/a"
+    if seconds < _MINUTE:
+        return f"{seconds:.0f} s"
+    if seconds < _HOUR:
+        return f"{seconds / _MINUTE:.0f} min"
+    if seconds < 48 * _HOUR:
+        return f"{seconds / _HOUR:.1f} h"
+    return f"{seconds / (24 * _HOUR):.1f} d"

@@ -31,13 +31,13 @@ from frontend.status.objects import (
     number,
     text,
 )
+from frontend.status.shas import short_sha
 
 Key = tuple[str, str]  # (namespace, Deployment name)
 State = Literal["ready", "reconciling", "failed", "suspended", "out-of-sync", "unknown"]
 
 # How much of a message the card shows; the whole text is in the element's title.
 MESSAGE_EXCERPT = 240
-_SHORT_DIGEST = 12
 
 # kustomize-controller v1 Ready=False reasons, in the words the card shows.
 FLUX_FAILURES = {
@@ -115,7 +115,7 @@ def short_revision(revision: str) -> str:
     match = _DIGEST.match(revision)
     if not match:
         return revision
-    return (match["prefix"] or "") + match["digest"][:_SHORT_DIGEST]
+    return (match["prefix"] or "") + short_sha(match["digest"])
 
 
 def _source(obj: Obj) -> str:

@@ -13,10 +13,11 @@ from typing import Any
 
 from frontend.status.objects import Obj, container_images, items, mapping, name, text
 from frontend.status.pods import digest
+from frontend.status.shas import SHORT_SHA, short_sha
 
 # Tags built from a commit: "abc1234", "sha-abc1234", or the full 40-character SHA.
 _SHA_TAG = re.compile(r"^(?:sha-)?([0-9a-f]{7,40})$")
-_SHORT = len("sha256:") + 12
+_SHORT = len("sha256:") + SHORT_SHA
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _meta_reasons(
         sha_tag = _SHA_TAG.match(_tag(image))
         if git_sha and sha_tag and not git_sha.startswith(sha_tag.group(1)):
             reasons.append(
-                f"spec declares tag {_tag(image)} but /meta reports git SHA {git_sha[:12]}"
+                f"spec declares tag {_tag(image)} but /meta reports git SHA {short_sha(git_sha)}"
             )
     return reasons
 

@@ -34,7 +34,7 @@ from frontend.status.objects import (
 from frontend.status.pods import pod_row
 from frontend.status.provenance import provenance
 from frontend.status.revisions import Revision, Revisions
-from frontend.status.sets import (
+from frontend.status.set_verdicts import (
     argo_daemonset_health,
     argo_statefulset_health,
     daemonset_rollout_status,

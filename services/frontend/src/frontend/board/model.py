@@ -1,0 +1,143 @@
+"""The board as plain data: groups of cards and banners (built by ``frontend.board.builder``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+
+from frontend.cluster.kinds import WORKLOAD_KINDS
+from frontend.cluster.snapshot import ObjectSnapshot
+from frontend.probes.results import ProbeSnapshot
+from frontend.status.card import DeploymentCard
+from frontend.status.durations import human_duration
+from frontend.status.gitops import GitOpsStatus
+from frontend.status.health import HealthCode
+from servicekit.redaction import redact_url
+
+
+@dataclass(frozen=True)
+class Banner:
+    level: str  # "error", "warning" or "info"
+    title: str
+    text: str
+    # When the text says for how long something has lasted: when it began, and the text
+    # before and after that duration, so the page counts it on (board.js) between versions.
+    since: datetime | None = None
+    around: tuple[str, str] = ("", "")
+
+    @property
+    def duration(self) -> str:
+        lead, tail = self.around
+        return self.text[len(lead) : len(self.text) - len(tail)]
+
+    @property
+    def since_iso(self) -> str:
+        return f"{self.since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if self.since else ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    card: DeploymentCard
+    gitops: tuple[GitOpsStatus, ...]
+
+    @cached_property  # entries outlive many versions (``BoardBuilder``): worked out once
+    def anchor(self) -> str:
+        prefix = _ANCHOR_PREFIX.get(self.card.kind, "d")
+        return f"{prefix}-{self.card.namespace}-{self.card.name}"
+
+
+# Cards are ids in the page: one prefix per kind, so a Deployment and a StatefulSet may
+# share a name. Deployments keep "d-" so links to them stay valid.
+_ANCHOR_PREFIX = {"Deployment": "d", "StatefulSet": "sts", "DaemonSet": "ds"}
+
+
+@dataclass(frozen=True)
+class Group:
+    namespace: str
+    environment: str | None
+    entries: tuple[Entry, ...]
+
+    @cached_property  # an unchanged namespace keeps its group, and so its counts
+    def health_counts(self) -> Counter[HealthCode]:
+        return Counter(e.card.health.code for e in self.entries)
+
+
+@dataclass(frozen=True)
+class Board:
+    generated_at: datetime
+    objects: ObjectSnapshot
+    backend: ProbeSnapshot
+    backend_stale: bool
+    banners: tuple[Banner, ...]
+    groups: tuple[Group, ...]
+
+    @property
+    def health_counts(self) -> dict[str, int]:
+        """Cards per health code, worst first (Argo CD's order, reversed)."""
+        counts: Counter[HealthCode] = Counter()
+        for group in self.groups:
+            counts.update(group.health_counts)
+        ordered = sorted(counts, key=lambda code: -code.severity)
+        return {code.value: counts[code] for code in ordered}
+
+
+# What the ServiceAccount needs: every kind the cache always watches (not the GitOps CRDs).
+_WATCHED = " and ".join(
+    (", ".join(kind.plural for kind in WORKLOAD_KINDS[:-1]), WORKLOAD_KINDS[-1].plural)
+)
+
+
+def _ago(since: datetime, now: datetime) -> str:
+    return human_duration(now - since)
+
+
+def _lasting(title: str, since: datetime, now: datetime, *, lead: str, tail: str) -> Banner:
+    """A warning saying for how long something has lasted, counted on by the page."""
+    return Banner("warning", title, f"{lead}{_ago(since, now)}{tail}", since, (lead, tail))
+
+
+def banners(
+    objects: ObjectSnapshot, backend: ProbeSnapshot, stale: bool, now: datetime
+) -> list[Banner]:
+    found: list[Banner] = []
+    if not objects.configured:
+        found.append(
+            Banner(
+                "info",
+                "No cluster configured",
+                "Set FRONTEND_KUBECONFIG to a kubeconfig file, or run the board "
+                f"in-cluster with a ServiceAccount that may get/list/watch {_WATCHED}.",
+            )
+        )
+    for problem in objects.problems:
+        level = (
+            "error"
+            if problem.startswith(("forbidden", "unauthorized", "cannot load"))
+            else "warning"
+        )
+        found.append(Banner(level, "Cluster access problem", problem))
+    since = objects.stale_since
+    if since is not None:
+        found.append(_lasting(
+            "Stale cluster data", since, now, lead="The Kubernetes API has not answered for ",
+            tail=f" (since {since:%H:%M:%S} UTC); showing the last-known state.",
+        ))  # fmt: skip
+    elif objects.configured and not objects.settled:
+        found.append(
+            Banner("info", "Loading", "Waiting for the first list from the Kubernetes API.")
+        )
+    if stale:
+        last = backend.service.last_success
+        error = backend.service.last_error or "no probe has succeeded"
+        url = redact_url(backend.service.url)
+        title = "Stale backend data"
+        if last is None:
+            found.append(
+                Banner("warning", title, f"{url} is not answering (no answer yet): {error}.")
+            )
+        else:
+            lead = f"{url} is not answering (last answer "
+            found.append(_lasting(title, last, now, lead=lead, tail=f" ago): {error}."))
+    return found
