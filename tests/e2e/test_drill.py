@@ -40,11 +40,8 @@ from tests.e2e.gitops import (
     CI_AUTHOR,
     DIGEST,
     SHA,
-    FluxView,
     deployment_revision,
-    flux_revision,
     image,
-    last_applied,
     promote,
 )
 from tests.e2e.timings import Clock
@@ -60,6 +57,7 @@ from tools.platformkit.gitops.bootstrap import (
 )
 from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.flux import Flux, ready_condition
+from tools.platformkit.gitops.flux_view import FluxView, flux_revision, last_applied
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
 from tools.platformkit.node.podnet import PodNetwork

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.gitops import flux_revision
 from tools.localplatform import versions
 from tools.platformkit import binaries, processes
 from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.gitops import flux as flux_build
 from tools.platformkit.gitops.flux import NAMESPACE, Flux, ready_condition
+from tools.platformkit.gitops.flux_view import flux_revision
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
 from tools.platformkit.polling import wait_for
