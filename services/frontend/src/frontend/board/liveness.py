@@ -5,8 +5,8 @@ request answered from a snapshot that never changed again (a broken change feed;
 post-mortem: docs/postmortems/2026-12-06-board-froze-after-viewers-left.md). So
 ``/healthz`` fails when the change feed's loop has not gone round, or a board build
 has not finished, for longer than ``FRONTEND_LIVENESS_STALL_SECONDS``; the kubelet then
-restarts the pod. A blocked
-event loop needs no check of its own: it answers nothing, and the probe times out.
+restarts the pod. A blocked event loop needs no check of its own: it answers nothing,
+and the probe times out.
 """
 
 from __future__ import annotations
