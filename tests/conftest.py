@@ -8,7 +8,7 @@ import pytest
 
 from tools.platformkit.processes import ServiceProcess
 
-pytest_plugins = ["tests.support.cluster"]
+pytest_plugins = ["tests.support.cluster", "tests.support.realnode"]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tools.platformkit import binaries
 from tools.platformkit.binaries import find_kubectl
 
 Json = dict[str, Any]
@@ -38,13 +39,7 @@ def require(condition: bool, what: str) -> None:
 
 
 def read_env_file(path: Path = TOOLS / "versions.env") -> dict[str, str]:
-    values: dict[str, str] = {}
-    for raw in path.read_text().splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip().strip("'\"")
-    return values
+    return binaries.read_env_file(path)
 
 
 def kubectl() -> str:

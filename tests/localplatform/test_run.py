@@ -1,26 +1,33 @@
 """`make run` for real: ``python -m tools.localplatform up`` as a subprocess, as a newcomer runs it.
 
 It must reach a board that shows dev Healthy, delivered by Flux from the local git
-server at the seeded commit, with the backend panel answering (real processes behind
-the pods, as root); `make promote-good` must then show the new version Healthy; the
-README's screenshot is taken from that board (docs/platform.png, always rewritten, like
-docs/board.png); and SIGINT must stop every process it started and remove its state.
-Without the pod runner (what a run without root gets) it must still come up and say
-plainly what it left out. Start-up times are printed, never asserted.
+server at the seeded commit, with dev's pods running the project's own images on the
+real node (as root): ``kubectl get pods -o wide`` names the node, ``kubectl logs`` shows
+the kubelet's probes in the access log, and each pod's imageID, the digest in git and
+the digest ``/meta`` reports are one value on the board. `make promote-good` must then
+show the new version Healthy, `make promote-bad` fail readiness for real (the kubelet's
+events) and `make revert` recover; the README's screenshot is taken from that board
+(docs/platform.png, always rewritten, like docs/board.png); SIGINT must stop every
+process it started, remove its state and leave the host as it found it, and so must
+the next run after a SIGKILL. Without the real node (what a run without root gets) it
+must still come up and say plainly what it left out. Times are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +36,9 @@ from tools.localplatform.console import READY_MARK
 from tools.localplatform.orchestrator import NAMESPACE
 from tools.platformkit.board import status as board_status
 from tools.platformkit.cluster.controlplane import clusters_root
+from tools.platformkit.kube import Kube
+from tools.platformkit.node import hoststate, nodebins
+from tools.platformkit.node.kubelet import NODE_NAME
 from tools.platformkit.paths import REPO_ROOT as ROOT
 from tools.platformkit.processes import free_port
 
@@ -87,13 +97,14 @@ def tool(run_root: Path, *args: str, timeout: float = 30) -> subprocess.Complete
 
 
 @pytest.fixture
-def start(tmp_path: Path) -> Iterator[Callable[..., Run]]:
+def start() -> Iterator[Callable[..., Run]]:
     """Start ``up`` with its own run root, control plane name and board port."""
     started: list[Run] = []
 
-    def launch(*extra: str) -> Run:
+    def launch(*extra: str, run_root: Path | None = None) -> Run:
         name = f"lp-test-{os.getpid()}-{len(started)}"
-        run_root = tmp_path / f"run{len(started)}"
+        # Short: the kubelet's Unix sockets live under it (at most 107 bytes each).
+        run_root = run_root or Path(tempfile.mkdtemp(prefix="lp", dir="/tmp"))
         argv = [sys.executable, "-m", "tools.localplatform", "up", "--name", name,
                 "--port", str(free_port()), *extra]  # fmt: skip
         proc = subprocess.Popen(
@@ -115,6 +126,7 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Run]]:
             run.reader.join(10)
         if run.proc.stdout is not None:
             run.proc.stdout.close()
+        shutil.rmtree(run.run_root, ignore_errors=True)
 
 
 def descendants(pid: int) -> dict[int, str]:
@@ -137,7 +149,11 @@ def alive(pid: int, started: str) -> bool:
         return False
 
 
-def stop_and_check_clean(run: Run, info: rundir.RuntimeInfo) -> None:
+def host_view() -> hoststate.HostView:
+    return hoststate.view("", str(nodebins.bin_dir()))
+
+
+def stop_and_check_clean(run: Run, info: rundir.RuntimeInfo, before: hoststate.HostView) -> None:
     children = descendants(run.proc.pid)
     assert len(children) >= 7, children  # 5 control-plane components, 2 Flux controllers, board
     began = time.monotonic()
@@ -148,9 +164,7 @@ def stop_and_check_clean(run: Run, info: rundir.RuntimeInfo) -> None:
     assert not Path(info.state_dir).exists()
     assert not rundir.current_file(run.run_root).exists()
     assert not (clusters_root() / run.name).exists()
-    if info.netns:
-        listed = subprocess.run(["ip", "netns"], capture_output=True, text=True, check=False)
-        assert info.netns not in listed.stdout
+    assert host_view().differences(before) == []  # mounts, netns, links, rules, cgroups...
     assert not run.run_root.exists()  # the lock file and the run root went too
     port = info.server.rpartition(":")[2]  # kubectl's discovery cache went with the run
     assert not (Path.home() / ".kube" / "cache" / "discovery" / f"127.0.0.1_{port}").exists()
@@ -168,7 +182,7 @@ def ready_seconds(line: str) -> float:
     return float(found.group(1))
 
 
-def screenshot(info: rundir.RuntimeInfo, version: versions.Version) -> None:
+def screenshot(info: rundir.RuntimeInfo, version: versions.Release) -> None:
     if not CHROMIUM.is_file():
         message = f"SCREENSHOT NOT TAKEN: {CHROMIUM} missing (apt-get install -y chromium)"
         if os.environ.get("CI") == "true":
@@ -187,7 +201,7 @@ def screenshot(info: rundir.RuntimeInfo, version: versions.Version) -> None:
             page.wait_for_selector(
                 f"#d-{NAMESPACE}-backend[data-health='Healthy'][data-done='true']", timeout=30_000
             )
-            if info.pod_runner:
+            if info.real_node:
                 page.wait_for_function(
                     f"document.querySelector('.backend').innerText.includes('{version.label}')",
                     timeout=30_000,
@@ -198,28 +212,96 @@ def screenshot(info: rundir.RuntimeInfo, version: versions.Version) -> None:
     assert SCREENSHOT.stat().st_size > 10_000
 
 
+def backend_card(info: rundir.RuntimeInfo) -> dict[str, Any]:
+    status = board_status(info.board_url)
+    cards = [e["deployment"] for g in status["namespaces"] if g["namespace"] == NAMESPACE
+             for e in g["deployments"] if e["deployment"]["name"] == "backend"]  # fmt: skip
+    assert len(cards) == 1, status
+    card: dict[str, Any] = cards[0]
+    return card
+
+
+def on_the_real_node(info: rundir.RuntimeInfo, release: versions.Release) -> None:
+    """What the issue's "done when" asks of a run on the real node, for RELEASE."""
+    kube = Kube(info.kubectl, Path(info.kubeconfig))
+    wide = kube.run("get", "pods", "-o", "wide", "-n", NAMESPACE).stdout
+    sys.stdout.write(wide)
+    pods = kube.json("get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=backend")
+    running = [p for p in pods["items"] if not p["metadata"].get("deletionTimestamp")]
+    assert len(running) == 2
+    for pod in running:
+        name = pod["metadata"]["name"]
+        assert pod["spec"]["nodeName"] == NODE_NAME
+        assert name in wide
+        image_id = pod["status"]["containerStatuses"][0]["imageID"]
+        assert image_id.endswith("@" + release.digest), image_id
+        # The kubelet's probes, in the backend's own access log, through the apiserver.
+        logs = kube.run("logs", name, "-n", NAMESPACE).stdout
+        assert '"user_agent": "kube-probe/' in logs, logs[-2000:]
+        assert '"route": "/readyz"' in logs
+    card = backend_card(info)
+    current = [p for p in card["pods"] if p["current"] and not p["deleting"]]
+    assert current
+    assert all(p["digests"] == [release.digest] for p in current), current
+    assert all(p["node"] == NODE_NAME for p in current)
+    provenance = card["provenance"]
+    assert provenance["running"] == [release.digest]  # imageID, from the kubelet
+    assert provenance["meta_digest"] == release.digest  # what /meta says
+    assert card["image"].endswith("@" + release.digest)  # what git pins
+    assert not provenance["mismatch"], provenance["reasons"]
+
+
+def fails_readiness_then_recovers(
+    run: Run, info: rundir.RuntimeInfo, good: versions.Release
+) -> None:
+    """make promote-bad: the kubelet's readiness probes fail, Degraded; make revert: back."""
+    began = time.monotonic()
+    bad = tool(run.run_root, "promote", "bad", timeout=240)
+    assert bad.returncode == 0, bad.stdout
+    sys.stdout.write(f"[platform] make promote-bad to Degraded: {time.monotonic() - began:.1f}s\n")
+    card = backend_card(info)
+    assert card["health"]["code"] == "Degraded", card["health"]
+    kube = Kube(info.kubectl, Path(info.kubeconfig))
+    events = kube.run(
+        "get", "events", "-n", NAMESPACE, "--field-selector", "reason=Unhealthy"
+    ).stdout
+    assert "Readiness probe failed" in events, events
+    assert dev(info).serving == (good.label,)  # the old pods kept serving
+    began = time.monotonic()
+    back = tool(run.run_root, "revert", timeout=240)
+    assert back.returncode == 0, back.stdout
+    sys.stdout.write(f"[platform] make revert to Healthy: {time.monotonic() - began:.1f}s\n")
+    after = dev(info)
+    assert after.health == "Healthy"
+    assert after.digest == good.digest
+    assert after.serving == (good.label,)
+
+
 @pytest.mark.timeout(900)
 def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
     start: Callable[..., Run],
 ) -> None:
+    before = host_view()
     run = start()
     ready = run.wait_for(re.escape(READY_MARK), timeout=600)
     info = rundir.load(run.run_root)
     sys.stdout.write(f"\n[platform] start to 'board shows dev Healthy': {ready_seconds(ready)}s\n")
+    releases = versions.Releases.load(Path(info.state_dir))  # the digests this run published
 
     view = dev(info)
     assert view.health == "Healthy", view
     assert view.done, view
     assert view.flux_at(info.seeded_commit), view  # delivered by Flux, at the seeded commit
-    assert view.digest == versions.SEED.digest
+    assert view.digest == releases.seed.digest
     status = board_status(info.board_url)
     assert status["cluster"]["problems"] == []
     assert status["cluster"]["source"].startswith("kubeconfig ")  # the ServiceAccount's, not admin
-    if info.pod_runner:  # root: real processes answer behind the pods
+    if info.real_node:  # root: the kubelet runs the images and probes them
         assert view.serving == (versions.SEED.label,)
         assert status["backend"]["version"] == versions.SEED.label
         assert status["backend"]["git_sha"] == versions.SEED.sha
         assert len(status["backend"]["pods"]) == 2
+        on_the_real_node(info, releases.seed)
 
     second = tool(run.run_root, "up", "--name", run.name + "-2", "--port", str(free_port()))
     assert second.returncode == 2
@@ -230,31 +312,57 @@ def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
     assert promoted.returncode == 0, promoted.stdout
     sys.stdout.write(f"[platform] make promote-good to Healthy: {time.monotonic() - began:.1f}s\n")
     after = dev(info)
-    new = versions.GOOD[1]
+    new = releases.good[1]
     assert after.health == "Healthy"
     assert after.digest == new.digest
     assert after.revision == view.revision + 1
-    if info.pod_runner:
+    if info.real_node:
         assert after.serving == (new.label,)
+        on_the_real_node(info, new)
+        fails_readiness_then_recovers(run, info, new)
 
     screenshot(info, new)
-    stop_and_check_clean(run, info)
+    stop_and_check_clean(run, info, before)
 
 
 @pytest.mark.timeout(600)
-def test_without_the_pod_runner_it_says_what_it_left_out(start: Callable[..., Run]) -> None:
-    run = start("--no-pod-runner")
+def test_without_the_real_node_it_says_what_it_left_out(start: Callable[..., Run]) -> None:
+    before = host_view()
+    run = start("--no-real-node")
     note = run.wait_for("LEFT OUT", timeout=30)
-    assert "backend panel stays empty" in note
+    assert "real node LEFT OUT: --no-real-node was given" in note
+    assert "backend panel and Digest column stay empty" in note
     ready = run.wait_for(re.escape(READY_MARK), timeout=600)
     info = rundir.load(run.run_root)
-    sys.stdout.write(f"\n[platform] without the runner, to dev Healthy: {ready_seconds(ready)}s\n")
-    assert not info.pod_runner
-    assert not info.netns
+    sys.stdout.write(f"\n[platform] without the node, to dev Healthy: {ready_seconds(ready)}s\n")
+    assert not info.real_node
+    releases = versions.Releases.load(Path(info.state_dir))  # the images are real all the same
+    assert dev(info).digest == releases.seed.digest
     view = dev(info)
     assert view.health == "Healthy", view
     assert view.flux_at(info.seeded_commit), view
     status = board_status(info.board_url)
     assert status["backend"]["pods"] == []  # the panel is empty: nothing answers /meta
     assert status["backend"]["version"] is None
-    stop_and_check_clean(run, info)
+    stop_and_check_clean(run, info, before)
+
+
+@pytest.mark.timeout(900)
+def test_the_next_run_after_a_sigkill_puts_the_host_back(start: Callable[..., Run]) -> None:
+    """SIGKILL leaves everything running; the next ``up`` must find it by the PIDs and
+    the node's ledger, stop it and put the host back before it starts anew."""
+    before = host_view()
+    first = start()
+    first.wait_for(re.escape(READY_MARK), timeout=600)
+    info = rundir.load(first.run_root)
+    children = descendants(first.proc.pid)
+    first.proc.kill()
+    first.proc.wait(timeout=30)
+    assert [pid for pid, started in children.items() if alive(pid, started)]  # left behind
+    again = start(run_root=first.run_root)
+    note = again.wait_for("was killed before it cleaned up", timeout=120)
+    sys.stdout.write(f"[platform] the next run: {note}\n")
+    again.wait_for(re.escape(READY_MARK), timeout=600)
+    assert [pid for pid, started in children.items() if alive(pid, started)] == []
+    assert not Path(info.state_dir).exists()
+    stop_and_check_clean(again, rundir.load(again.run_root), before)

@@ -22,12 +22,14 @@ MANIFEST = {
 # go.mod module -> (versions.env the build reads, key in it).
 BUILD_PINS = {
     "github.com/argoproj/argo-cd/v3": ("tools/k8s/versions.env", "ARGOCD_VERSION"),
+    "github.com/containerd/containerd/v2": ("tools/node/versions.env", "CONTAINERD_VERSION"),
     "github.com/fluxcd/kustomize-controller": ("tools/k8s/versions.env", "FLUX_KUSTOMIZE_VERSION"),
     "github.com/fluxcd/source-controller": ("tools/k8s/versions.env", "FLUX_SOURCE_VERSION"),
     "github.com/gavinbunney/terraform-provider-kubectl": (
         "tools/tofu/versions.env",
         "KUBECTL_PROVIDER_VERSION",
     ),
+    "github.com/google/go-containerregistry": ("tools/node/versions.env", "CRANE_VERSION"),
     "github.com/opentofu/opentofu": ("tools/tofu/versions.env", "TOFU_VERSION"),
     "github.com/terraform-linters/tflint": ("tools/tofu/versions.env", "TFLINT_VERSION"),
     "github.com/terraform-provider-openstack/terraform-provider-openstack/v3": (

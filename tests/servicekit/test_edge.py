@@ -64,6 +64,18 @@ def test_one_access_line_per_request_by_route_template(caplog: pytest.LogCapture
     assert len(ids) == 3
 
 
+def test_the_access_log_names_the_client_so_kubelet_probes_can_be_told_apart(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="test.access")
+    with TestClient(_edge()) as client:
+        client.get("/fast", headers={"user-agent": "kube-probe/1.36"})
+        client.get("/items/2", headers={"user-agent": "x" * 500})
+        client.get("/items/3", headers={"user-agent": ""})
+    agents = [r.user_agent for r in caplog.records if r.name == "test.access"]  # type: ignore[attr-defined]
+    assert agents == ["kube-probe/1.36", "x" * 200, ""]
+
+
 def test_access_log_costs_nothing_when_info_is_off(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="test.access")
     with TestClient(_edge()) as client:

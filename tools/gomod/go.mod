@@ -8,9 +8,11 @@ go 1.26
 
 require (
 	github.com/argoproj/argo-cd/v3 v3.2.11
+	github.com/containerd/containerd/v2 v2.2.9
 	github.com/fluxcd/kustomize-controller v1.9.6
 	github.com/fluxcd/source-controller v1.9.6
 	github.com/gavinbunney/terraform-provider-kubectl v1.19.0
+	github.com/google/go-containerregistry v0.22.1
 	github.com/opentofu/opentofu v1.12.6
 	github.com/rhysd/actionlint v1.7.12
 	github.com/stefanprodan/podinfo v1.8.1-0.20250910200901-e86405a8674e

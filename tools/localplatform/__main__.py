@@ -28,9 +28,9 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the platform exactly like Ctrl-C
 
 
-def up(name: str, port: int, pod_runner: bool) -> int:
+def up(name: str, port: int, real_node: bool) -> int:
     console = Console()
-    platform = Platform(console, name, port, pod_runner)
+    platform = Platform(console, name, port, real_node)
     # Explicitly: a shell starting us in the background may have set SIGINT to "ignore".
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -43,8 +43,6 @@ def up(name: str, port: int, pod_runner: bool) -> int:
         console.plain()
         console.say(f"memory (RSS, MiB): {platform.memory()}")
         while (problem := platform.problem()) is None:
-            for error in platform.runner_news():
-                console.warn(f"pod runner: {error}")
             time.sleep(2)
         console.warn(f"{problem}; stopping the platform")
         code = 1
@@ -81,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--name", default="platform", help="control plane name")
     start.add_argument("--port", type=int, default=int(os.environ.get("FRONTEND_PORT", "8090")))
     start.add_argument(
-        "--no-pod-runner", action="store_true", help="behave as without root: no real pods"
+        "--no-real-node", action="store_true", help="behave as without root: kwok's fake pods"
     )
     promote = sub.add_parser("promote", help="commit a new version for dev and follow the board")
     promote.add_argument("kind", choices=("good", "bad"))
@@ -91,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="what the board says about dev")
     args = parser.parse_args(argv)
     if args.command == "up":
-        return up(args.name, args.port, not args.no_pod_runner)
+        return up(args.name, args.port, not args.no_real_node)
     run = {
         "promote": lambda: commands.promote(args.kind, follow=not args.no_follow),
         "revert": commands.revert,

@@ -10,13 +10,14 @@ from tools.localplatform.rundir import RuntimeInfo
 
 
 def left_out(problem: str) -> str:
-    """Why there are no real backend processes, and what the board shows instead."""
+    """Why there is no real node, and what the board shows instead."""
     return (
-        f"pod runner and pod network LEFT OUT: {problem}. Without them the backend pods "
-        "are kwok's fakes with no process behind them: the board's backend panel stays "
-        "empty (nothing answers /meta), and a broken version cannot fail readiness, so "
-        "`make promote-bad` shows Healthy. Everything else (control plane, git server, "
-        "Flux, the board) runs. Run `make run` as root (with iproute2) for the real thing."
+        f"real node LEFT OUT: {problem}. Without it dev's pods are kwok's fakes: no "
+        "kubelet pulls the images or probes them, nothing answers /meta (the board's "
+        "backend panel and Digest column stay empty), and a broken version cannot fail "
+        "readiness, so `make promote-bad` shows Healthy. Everything else (control plane, "
+        "registry and the real images' digests, git server, Flux, the board) runs. Run "
+        "`make run` as root, after `make system`, for the real node."
     )
 
 
@@ -32,20 +33,21 @@ def ready(info: RuntimeInfo, seconds: float) -> str:
     ]
     if info.service_url:
         lines.append(
-            f"  backend      {info.service_url}/meta   (the dev Service, round-robin over "
-            "ready pods)"
+            f"  backend      {info.service_url}/meta   (the dev Service's ClusterIP: "
+            "kube-proxy picks a ready pod)"
         )
     lines += [
         f"  git server   {info.git_url}   (read-only; the pipeline pushes to {info.remote})",
         f"  work clone   {info.work_clone}   (where promote/rollback commit)",
         f"  kubectl      {info.kubectl} --kubeconfig {info.kubeconfig} "
-        f"get deploy,pods -n {info.namespace}",
+        f"get deploy,pods -o wide -n {info.namespace}",
+        f"  registry     {info.registry}/v2/_catalog   (this run's images, pulled by digest)",
         f"  logs         {state / 'logs'}, {state / 'flux' / 'logs'}",
         "",
         "Next, in another terminal, with the board open:",
         "  make promote-good  # commit the next good version: Progressing, then Healthy at it",
     ]
-    if info.pod_runner:
+    if info.real_node:
         lines += [
             "  make promote-bad   # commit a broken version: its pods never get ready; Degraded "
             f"after the {info.progress_deadline_s}s progress deadline",
@@ -55,7 +57,7 @@ def ready(info: RuntimeInfo, seconds: float) -> str:
         ]
     else:
         lines += [
-            "  make promote-bad   # (without the pod runner this shows Healthy: see NOTE above)",
+            "  make promote-bad   # (without the real node this shows Healthy: see NOTE above)",
             "  make revert        # revert the last promotion commit",
         ]
     lines += [

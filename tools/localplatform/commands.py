@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 import httpx
@@ -38,6 +39,17 @@ class Session:
         state = Path(self.info.state_dir) / "flux"
         self.flux = Flux(kube, self.info.server, Path(self.info.ca_file), state)
         self.say = Console("pipeline")
+
+    @cached_property
+    def releases(self) -> versions.Releases:
+        """The backend versions the running platform published (their real digests)."""
+        try:
+            return versions.Releases.load(Path(self.info.state_dir))
+        except FileNotFoundError:
+            raise rundir.NotRunningError(
+                f"the running platform published no backend images "
+                f"({Path(self.info.state_dir) / versions.RELEASES_FILE} is missing)"
+            ) from None
 
     def fetch_now(self, commit: str) -> None:
         self.flux.reconcile("GitRepository", bootstrap.SOURCE_NAME)
@@ -74,9 +86,9 @@ class Session:
         self.say.say(f"board: not {what} after {timeout:.0f}s")
         return 1
 
-    def serves(self, version: versions.Version, commit: str) -> Done:
+    def serves(self, version: versions.Release, commit: str) -> Done:
         def done(view: dev_board.DevView) -> bool:
-            serving_ok = view.serving == (version.label,) or not self.info.pod_runner
+            serving_ok = view.serving == (version.label,) or not self.info.real_node
             return (
                 view.health == "Healthy" and view.done and view.flux_at(commit)
                 and view.digest == version.digest and serving_ok
@@ -87,8 +99,9 @@ class Session:
 
 def promote(kind: str, follow: bool = True) -> int:
     s = Session()
-    current = versions.by_digest(s.repo.digest())
-    version = versions.next_good(s.repo.digest_history()) if kind == "good" else versions.BAD
+    releases = s.releases
+    current = releases.by_digest(s.repo.digest())
+    version = releases.next_good(s.repo.digest_history()) if kind == "good" else releases.bad
     if current == version:
         s.say.say(f"dev already runs {version.label}; nothing to promote")
         return 0
@@ -103,8 +116,8 @@ def promote(kind: str, follow: bool = True) -> int:
                   f"and answer {version.label}, old pods drain; then Healthy")  # fmt: skip
         healthy = s.serves(version, commit)
         return s.follow(f"Healthy at {version.label}", healthy, 120) if follow else 0
-    if not s.info.pod_runner:
-        s.say.say("expect: Healthy anyway. Without the pod runner kwok marks every pod Ready, "
+    if not s.info.real_node:
+        s.say.say("expect: Healthy anyway. Without the real node kwok marks every pod Ready, "
                   "so a broken version cannot fail here (see `make run`'s NOTE)")  # fmt: skip
         return s.follow("Healthy (kwok's fakes)", lambda v: v.digest == version.digest and
                         v.health == "Healthy", 120) if follow else 0  # fmt: skip
@@ -127,7 +140,7 @@ def revert(
     except PipelineError as exc:
         s.say.say(f"rollback refused: {exc}")
         return 4
-    back = versions.by_digest(s.repo.digest())
+    back = s.releases.by_digest(s.repo.digest())
     label = back.label if back else "the previous digest"
     s.say.say(f"commit {commit[:12]}: {s.repo.subject()} (back to {label})")
     s.fetch_now(commit)
@@ -141,7 +154,7 @@ def verify() -> int:
     """The pipeline's verify step against what serves; on exit 1 it reverts, like the pipeline,
     and checks the previous version answers again. Each outcome is recorded in git."""
     s = Session()
-    version = versions.by_digest(s.repo.digest())
+    version = s.releases.by_digest(s.repo.digest())
     if version is None:
         s.say.say("dev's digest is none of the local versions; nothing to verify against")
         return 3
@@ -154,11 +167,11 @@ def verify() -> int:
         s.say.say(f"verify: dev serves {version.label}; nothing to do")
         return 0
     if code != 1:
-        s.say.say(f"verify: exit {code} (2: nothing answered; is the pod runner running?)")
+        s.say.say(f"verify: exit {code} (2: nothing answered; is the real node running?)")
         return code
     s.say.say("verify: exit 1, so the pipeline reverts the promotion")
     reverted = revert(reason=f"make verify: verify exit {code}", s=s)
-    back = versions.by_digest(s.repo.digest())
+    back = s.releases.by_digest(s.repo.digest())
     if reverted != 0 or back is None:
         return reverted
     s.say.say(f"verify: the previous version, {back.label}, must answer again")
@@ -168,7 +181,7 @@ def verify() -> int:
     return again
 
 
-def _verify(s: Session, version: versions.Version, timeout: int) -> int:
+def _verify(s: Session, version: versions.Release, timeout: int) -> int:
     info = s.info
     s.say.say(f"verify: every ready endpoint of {info.namespace}/backend must answer "
               f"{version.label} ({version.sha[:12]}) and the board must say Healthy, "
@@ -187,7 +200,7 @@ def _verify(s: Session, version: versions.Version, timeout: int) -> int:
     return result.returncode
 
 
-def _record(s: Session, version: versions.Version, verdict: str) -> None:
+def _record(s: Session, version: versions.Release, verdict: str) -> None:
     promotion = s.repo.promotion_of(version.digest)
     if promotion is None:
         s.say.say(f"no promotion of {version.label} in the history; nothing recorded")

@@ -1,13 +1,15 @@
 """``make run``: the whole platform on this machine, delivered by Flux from a local git server.
 
 Start order (each step registers how to undo it; ``down`` runs them in reverse):
-run lock and state dir -> builds (cached after the first run) -> pod network (root
-only) -> control plane, while the git server starts and the config repository is
-seeded -> service proxy -> board process (it imports while the rest starts) -> the
-OpenTofu bootstrap (infra/live/local: namespaces, Flux's CRDs and identities, the
-GitRepository and dev's Kustomization) -> pod runner -> Flux -> the board's identity,
-once Flux has delivered its ServiceAccount -> wait until the board says dev is Healthy
-at the seeded commit. Stopping is the same list backwards; each step is timed and printed.
+run lock and state dir -> builds and images (cached after the first run) -> the real
+node's bridge (root only) -> control plane on the bridge's address, while the registry
+starts, the images are pushed and every backend version derived (real digests), and
+the config repository is seeded with them -> the real node (containerd, kubelet,
+kube-proxy) -> board process (it imports while the rest starts) -> the OpenTofu
+bootstrap (infra/live/local: namespaces, Flux's CRDs and identities, the GitRepository
+and dev's Kustomization) -> Flux -> the board's identity, once Flux has delivered its
+ServiceAccount -> wait until the board says dev is Healthy at the seeded commit, its
+pods answering /meta. Stopping is the same list backwards; each step is timed and printed.
 """
 
 from __future__ import annotations
@@ -21,19 +23,17 @@ from collections.abc import Callable
 
 import httpx
 
-from tools.localplatform import banner, dev_board, rundir, stale, versions
+from tools.localplatform import banner, builds, dev_board, node, rundir, stale, versions
 from tools.localplatform.console import Console
-from tools.platformkit import binaries, processes, tofu
+from tools.localplatform.node import Artifacts, LocalNode
+from tools.platformkit import binaries, images, processes
 from tools.platformkit.board import status as board_status
-from tools.platformkit.cluster.controlplane import DEFAULT_POD_CIDR, ControlPlane
-from tools.platformkit.gitops import bootstrap, flux
+from tools.platformkit.cluster.controlplane import ControlPlane
+from tools.platformkit.gitops import flux
 from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.flux import Flux
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
-from tools.platformkit.node import podnet
-from tools.platformkit.node.podrunner import PodRunner
-from tools.platformkit.node.serviceproxy import ServiceProxy
 from tools.platformkit.polling import answers, wait_for
 from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess
 from tools.platformkit.tofu import Tofu
@@ -43,21 +43,20 @@ DEADLINE_S = 30  # progressDeadlineSeconds of dev's backend, so a bad version is
 
 
 class Platform:
-    def __init__(self, console: Console, name: str, board_port: int, pod_runner: bool) -> None:
+    def __init__(self, console: Console, name: str, board_port: int, real_node: bool) -> None:
         self.console, self.name, self.board_port = console, name, board_port
-        self.want_runner = pod_runner
+        self.want_node = real_node
         self.root = rundir.run_root()
         self.state = self.root / str(os.getpid())
         self.undo: list[tuple[str, Callable[[], None]]] = []
         self.info = rundir.RuntimeInfo(os.getpid(), str(self.state), name, NAMESPACE)
-        self.runner_problem: str | None = None
+        self.node_problem: str | None = None  # why there is no real node (None: there is)
         self.board: ServiceProcess | None = None
         self.cp: ControlPlane | None = None
         self.flux: Flux | None = None
+        self.node: LocalNode | None = None
+        self.artifacts = Artifacts(self.state)
         self.ready_s = 0.0
-        self.exec_prefix: list[str] = []
-        self.runner: PodRunner | None = None
-        self._runner_seen = 0
 
     def on_down(self, what: str, action: Callable[[], None]) -> None:
         self.undo.append((what, action))
@@ -79,27 +78,28 @@ class Platform:
         self.info.save(self.root)
         self.on_down(f"removed {current}", lambda: current.unlink(missing_ok=True))
         self._check_port()
-        self.runner_problem = (
-            podnet.missing_prerequisite() if self.want_runner else "--no-pod-runner was given"
-        )
-        if self.runner_problem:
-            say.warn(banner.left_out(self.runner_problem))
-        self._builds()
-        cidr, link = podnet.free_ranges() if not self.runner_problem else (DEFAULT_POD_CIDR, "")
-        if not self.runner_problem:
-            self._pod_network(cidr, link)
-        cp, repo = self._control_plane_and_repo(cidr)
+        missing = node.missing_prerequisites()
+        if not self.want_node:
+            self.node_problem = "--no-real-node was given"
+        elif missing:
+            self.node_problem = "; ".join(missing)
+        if self.node_problem:
+            say.warn(banner.left_out(self.node_problem))
+        build = builds.ensure(say, real_node=not self.node_problem)
+        host = self._node_bridge() if not self.node_problem else "127.0.0.1"
+        cp, repo = self._control_plane_and_repo(host, build)
         kube = Kube(str(binaries.find_kubectl()), cp.kubeconfig)
         self.info.kubectl = kube.kubectl
-        proxy_url = DEAD_BACKEND
-        if not self.runner_problem:
-            proxy = ServiceProxy(cp.api(), NAMESPACE, "backend").start()
-            self.on_down("stopped the service proxy", proxy.stop)
-            proxy_url = self.info.service_url = proxy.url
-        proc = self._start_board(proxy_url)  # imports while the rest starts; waits for its identity
+        if self.node is not None:
+            with say.step(
+                f"real node {node.NODE_NAME} (containerd, kubelet, kube-proxy) on {host}"
+            ):
+                self.node.start(cp, self.artifacts)
+            self.info.real_node = True
+            self.info.pids |= {f"node {k}": v for k, v in self.node.pids.items()}
+            self.info.service_url = f"http://{node.BACKEND_IP}"
+        proc = self._start_board(self.info.service_url or DEAD_BACKEND)
         self._bootstrap(cp)
-        if not self.runner_problem:
-            self._pod_runner(cp)
         with say.step("Flux: source- and kustomize-controller, as the bootstrap's identities"):
             self.flux = Flux(kube, cp.server, cp.pki.ca_crt, self.state / "flux").connect()
             self.on_down("stopped the Flux controllers", self.flux.stop)
@@ -120,63 +120,57 @@ class Platform:
                     "another board?); stop that, or choose another: make run FRONTEND_PORT=<port>"
                 ) from None
 
-    def _builds(self) -> None:
-        say = self.console
-        if not binaries.is_built():
-            say.say(f"first run: building the control plane from Go modules into "
-                    f"{binaries.build_root()} (7-20 min on 2 cores; progress below)")  # fmt: skip
-        with say.step("control plane binaries (etcd, kube-apiserver, KCM, scheduler, kwok)"):
-            binaries.ensure_built()
-        if not flux.is_built():
-            if flux.missing_prerequisites():
-                raise binaries.MissingPrerequisiteError("; ".join(flux.missing_prerequisites()))
-            say.say(f"first run: building Flux's controllers into {flux.build_root()} "
-                    "(a few minutes; progress below)")  # fmt: skip
-        with say.step("Flux binaries (source-controller, kustomize-controller)"):
-            flux.ensure_built()
-        if not tofu.is_built():
-            if tofu.missing_prerequisites():
-                raise binaries.MissingPrerequisiteError("; ".join(tofu.missing_prerequisites()))
-            say.say(f"first run: building OpenTofu and its providers into {tofu.build_root()} "
-                    "(about 10 min on 2 cores; progress below)")  # fmt: skip
-        with say.step("OpenTofu and providers (tofu, kubectl, openstack)"):
-            tofu.ensure_built()
+    def _node_bridge(self) -> str:
+        """The real node's bridge, made before the control plane that listens on it."""
+        local = self.node = LocalNode(self.state)
+        self.on_down("stopped the real node; the host is as it was", self._stop_node)
+        with self.console.step("real node: the machine's node lock, its bridge"):
+            address = local.prepare()
+        if local.cleaned:
+            self.console.warn(f"a killed run's node left: {'; '.join(local.cleaned)}; put back")
+        return address
 
-    def _pod_network(self, cidr: str, link: str) -> None:
-        with self.console.step(f"pod network: netns with {cidr} (pod IPs are real addresses)"):
-            net = podnet.PodNetwork(cidr=cidr, link=link)
-            self.info.netns, self.info.host_if, self.info.pod_cidr = net.name, net.host_if, cidr
-            self.info.save(self.root)
-            self.on_down(f"removed the pod network {net.name}", net.down)
-            net.up()
-            self.exec_prefix = ["setsid", *net.exec_prefix()]  # pods out of the terminal's group
+    def _stop_node(self) -> None:
+        if self.node is not None:
+            for what in self.node.stop():
+                self.console.say(f"  {what}")
 
-    def _control_plane_and_repo(self, cidr: str) -> tuple[ControlPlane, ConfigRepo]:
+    def _control_plane_and_repo(
+        self, host: str, build: images.Build
+    ) -> tuple[ControlPlane, ConfigRepo]:
         say = self.console
         seeded: list[ConfigRepo] = []
         failed: list[BaseException] = []
         git = GitServer(self.state / "git").start()
         self.on_down("stopped the git server", git.stop)
+        self.on_down("stopped the registry", self.artifacts.stop)
 
         def seed() -> None:
             try:
+                releases = self.artifacts.publish(build, sandbox=self.node is not None)
                 remote = git.create_repo("gitops-platform")
-                seeded.append(versions.seed_config_repo(remote, self.state / "work"))
+                work = self.state / "work"
+                seeded.append(versions.seed_config_repo(remote, work, releases))
             except BaseException as exc:
                 failed.append(exc)
 
         seeding = threading.Thread(target=seed, name="seed-config-repo", daemon=True)
         seeding.start()
-        with say.step(f"control plane {self.name!r} (etcd, apiserver, KCM, scheduler, kwok)"):
-            self.cp = cp = ControlPlane(self.name, nodes=2, pod_cidr=cidr)
+        with say.step(f"control plane {self.name!r} on {host} (etcd, apiserver, KCM, scheduler, "
+                      "kwok), while the images are pushed"):  # fmt: skip
+            # kwok's fake nodes only without the real node: then they "run" dev's pods.
+            self.cp = cp = ControlPlane(self.name, nodes=0 if self.node else 2, host=host)
             self.on_down(f"stopped control plane {self.name!r}, removed its state", cp.down)
             cp.up()
             self.info.pids |= cp.pids
             self.info.kubeconfig, self.info.server = str(cp.kubeconfig), cp.server
             self.info.ca_file = str(cp.pki.ca_crt)
-        seeding.join()
+        with say.step("registry: images pushed, every backend version derived"):
+            seeding.join()
         if failed:
             raise failed[0]
+        self.info.registry = self.artifacts.registry.url
+        self.info.pids["registry"] = self.artifacts.registry.pid
         repo = seeded[0]
         self.info.work_clone, self.info.remote = str(repo.work), str(repo.remote)
         self.info.git_url, self.info.seeded_commit = git.url("gitops-platform"), repo.head()
@@ -185,21 +179,10 @@ class Platform:
         self.info.save(self.root)
         return cp, repo
 
-    def _pod_runner(self, cp: ControlPlane) -> None:
-        # Each pod's log goes with the run's state (removed at exit), not /tmp.
-        runner = PodRunner(
-            cp.api(), NAMESPACE, versions.catalog(), self.exec_prefix, log_dir=self.state / "pods"
-        )
-        self.on_down("stopped the pod runner (each backend pod drained on SIGTERM)", runner.stop)
-        runner.start()
-        self.runner = runner
-        self.info.pod_runner = True
-        self.console.say("pod runner: one real backend process per backend pod, Ready from /readyz")
-
     def _bootstrap(self, cp: ControlPlane) -> None:
         """infra/live/local, applied as on a real cluster: namespaces, Flux's CRDs and
         identities, the GitRepository and dev's Kustomization. State stays in the run."""
-        patches = [] if self.runner_problem else bootstrap.runner_patches(deadline=DEADLINE_S)
+        patches = self.node.patches(DEADLINE_S) if self.node else []
         dev = {"interval": "10m", "retry_interval": "10s", "timeout": "60s", "patches": patches}
         tofu = Tofu("live/local", self.state / "tofu")
         variables = tofu.var_file({
@@ -211,7 +194,7 @@ class Platform:
         with self.console.step("OpenTofu bootstrap (infra/live/local): CRDs, identities, dev"):
             tofu.init(state=self.state / "tofu" / "terraform.tfstate")
             tofu.run("apply", "-auto-approve", "-no-color", variables)
-        self.info.progress_deadline_s = DEADLINE_S if not self.runner_problem else 600
+        self.info.progress_deadline_s = DEADLINE_S if self.node else 600
 
     def _start_board(self, backend_url: str) -> ServiceProcess:
         env = {
@@ -219,7 +202,7 @@ class Platform:
             "FRONTEND_NAMESPACES": NAMESPACE,
             "FRONTEND_GITOPS_NAMESPACES": flux.NAMESPACE,
             "FRONTEND_BACKEND_URL": backend_url,
-            "FRONTEND_PROBE_PODS": "false" if self.runner_problem else "true",
+            "FRONTEND_PROBE_PODS": "true" if self.node else "false",
             "FRONTEND_PROBE_INTERVAL_SECONDS": "1",
             "FRONTEND_BACKOFF_MAX_SECONDS": "5",
             "FRONTEND_ENVIRONMENT": "local",
@@ -246,7 +229,7 @@ class Platform:
             wait_for("board /readyz", lambda: answers(proc.url + "/readyz"), 60, alive=proc.alive)
 
     def _wait_ready(self, proc: ServiceProcess, commit: str) -> None:
-        runner = not self.runner_problem
+        real = self.node is not None
         last = [""]
 
         def healthy() -> bool:
@@ -264,40 +247,37 @@ class Platform:
                 view.health == "Healthy"
                 and view.done
                 and view.flux_at(commit)
-                and (answering or not runner)
+                and (answering or not real)
             )
 
         with self.console.step(f"waiting for the board: dev Healthy, Flux Ready at {commit[:12]}"):
-            wait_for("board: dev Healthy", healthy, 180, alive=proc.alive)
+            wait_for("board: dev Healthy", healthy, 300, alive=proc.alive)
         self.ready_s = self.console.elapsed()
 
     # ---- running and stopping -------------------------------------------------------------
     def memory(self) -> str:
         """RSS of what runs, by part, in MiB (read from /proc, once)."""
+        registry = self.artifacts.registry.pid
         parts = {
-            "control plane": list(self.cp.pids.values()) if self.cp else [],
-            "Flux": list(self.flux.pids.values()) if self.flux else [],
-            "board": [self.board.pid] if self.board else [],
-            "backend pods": [p.proc.pid for p in self.runner.pods.values()] if self.runner else [],
+            "control plane": set(self.cp.pids.values()) if self.cp else set(),
+            "Flux": set(self.flux.pids.values()) if self.flux else set(),
+            "board": {self.board.pid} if self.board else set(),
+            "registry": {registry} if registry else set(),
         }
-        sizes = {
-            name: sum(processes.rss_mib(pid) for pid in pids)
-            for name, pids in parts.items()
-            if pids
-        }
+        if self.node is not None:
+            for name, pid in self.node.pids.items():
+                parts[name] = {pid}
+            parts["pods (containers and shims)"] = self.node.pod_pids()
+        sizes = {name: node.rss_mib(pids) for name, pids in parts.items() if pids}
         total = sum(sizes.values())
         return ", ".join(f"{n} {v:.0f}" for n, v in sizes.items()) + f"; total {total:.0f} MiB"
 
-    def runner_news(self) -> list[str]:
-        """Errors the pod runner met since the last call (it keeps going through them)."""
-        if self.runner is None:
-            return []
-        news = self.runner.errors[self._runner_seen :]
-        self._runner_seen += len(news)
-        return news
-
     def problem(self) -> str | None:
         """A component that died while the platform was up, in words (None: all alive)."""
+        if self.node is not None and (gone := self.node.problem()):
+            return gone
+        if self.artifacts.registry.pid and not self.artifacts.registry.alive():
+            return f"the registry exited (log {self.artifacts.registry.log_path})"
         if self.board is not None and not self.board.alive():
             return f"the board exited: {self.board.log_tail(10)}"
         if self.flux is not None:

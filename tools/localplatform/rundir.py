@@ -55,14 +55,11 @@ class RuntimeInfo:
     remote: str = ""
     git_url: str = ""
     seeded_commit: str = ""
-    pod_runner: bool = False
-    pod_runner_reason: str = ""
+    real_node: bool = False  # dev's pods run on the real node (False: kwok's fakes)
     kubectl: str = ""
-    service_url: str = ""
+    service_url: str = ""  # the dev backend Service, by its ClusterIP (real node only)
+    registry: str = ""  # the loopback registry holding this run's images
     progress_deadline_s: int = 30
-    netns: str = ""  # the pod network's namespace, its host-side veth and its CIDR
-    host_if: str = ""
-    pod_cidr: str = ""
     pids: dict[str, int] = field(default_factory=dict)
 
     def save(self, root: Path | None = None) -> None:

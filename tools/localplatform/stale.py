@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ from tools.localplatform.console import Console
 from tools.platformkit import processes
 from tools.platformkit.cluster.controlplane import ControlPlane, clusters_root
 from tools.platformkit.gitops import flux
+from tools.platformkit.node import nodebins, realnode
+from tools.platformkit.node.registry import Registry
 
 
 def _environ(pid: int) -> str:
@@ -38,23 +39,6 @@ def _kill_board(pid: int, state_dir: str) -> bool:
     return False
 
 
-def _pod_network(info: dict[str, Any]) -> list[str]:
-    name, host_if, cidr = info.get("netns"), info.get("host_if"), info.get("pod_cidr")
-    if not name:
-        return []
-    found = subprocess.run(
-        ["ip", "netns", "pids", name], capture_output=True, text=True, check=False
-    )
-    for pid in found.stdout.split():  # backend processes of that run's pods
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pid), signal.SIGKILL)
-    for argv in (["ip", "route", "del", str(cidr), "dev", str(host_if)],
-                 ["ip", "link", "del", str(host_if)],
-                 ["ip", "netns", "del", str(name)]):  # fmt: skip
-        subprocess.run(argv, capture_output=True, check=False)
-    return [f"pod network {name}"]
-
-
 def clean(current: Path, console: Console) -> None:
     """Stop what the dead run recorded in CURRENT, remove its state, say what was done."""
     try:
@@ -71,7 +55,12 @@ def clean(current: Path, console: Console) -> None:
             done.append(f"{controller} pid {pids[controller]}")
     if "board" in pids and _kill_board(pids["board"], str(info.get("state_dir") or "")):
         done.append(f"board pid {pids['board']}")
-    done += _pod_network(info)
+    # Before the state dir goes: the node's mounts live under it.
+    done += [f"real node: {what}" for what in realnode.clean_stale()]
+    registry = Registry(nodebins.bin_dir(), Path(str(info.get("state_dir") or "")) / "registry")
+    if info.get("state_dir") and registry.recorded_pid():
+        registry.stop(timeout=2)  # only while that PID still runs crane
+        done.append("registry")
     cluster = str(info.get("cluster") or "")
     if cluster and (clusters_root() / cluster / "state.json").exists():
         ControlPlane.load(cluster).down()

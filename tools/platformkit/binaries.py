@@ -42,14 +42,19 @@ class Versions:
         return f"k8s-{self.k8s}-etcd-{self.etcd}-kwok-{self.kwok}"
 
 
-def read_versions(path: Path = VERSIONS_FILE) -> Versions:
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines of a versions file (the shell's ``.`` reads the same file)."""
     values: dict[str, str] = {}
     for raw in path.read_text().splitlines():
         line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip()] = value.strip().strip("'\"")
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def read_versions(path: Path = VERSIONS_FILE) -> Versions:
+    values = read_env_file(path)
     return Versions(values["K8S_VERSION"], values["ETCD_VERSION"], values["KWOK_VERSION"])
 
 

@@ -26,9 +26,19 @@ rules:
 
 
 def component_argv(
-    d: Path, bin_dir: Path, p: dict[str, int], pki: Pki, pod_cidr: str, stages: Path
+    d: Path,
+    bin_dir: Path,
+    p: dict[str, int],
+    pki: Pki,
+    pod_cidr: str,
+    stages: Path,
+    host: str = "127.0.0.1",
 ) -> dict[str, list[str]]:
-    """Write config files into state dir D and return each component's argv."""
+    """Write config files into state dir D and return each component's argv.
+
+    HOST is the apiserver's address: loopback, or a real node's host-local bridge
+    address, so pods reach it through the ``kubernetes`` Service (never 0.0.0.0).
+    """
     (d / "audit-policy.yaml").write_text(AUDIT_POLICY)
     (d / "scheduler.yaml").write_text(
         "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
@@ -57,7 +67,8 @@ def component_argv(
         "kube-apiserver": [
             f"{b}/kube-apiserver",
             f"--etcd-servers={etcd}",
-            "--bind-address=127.0.0.1",
+            f"--bind-address={host}",
+            *([f"--advertise-address={host}"] if host != "127.0.0.1" else []),
             f"--secure-port={p['kube-apiserver']}",
             f"--tls-cert-file={pki.crt('apiserver')}",
             f"--tls-private-key-file={pki.key('apiserver')}",
@@ -67,6 +78,10 @@ def component_argv(
             f"--service-account-signing-key-file={pki.sa_key}",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--authorization-mode=Node,RBAC",
+            # kubectl logs/exec reach a real kubelet at its node IP, as itself.
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
+            f"--kubelet-client-certificate={pki.crt('apiserver-kubelet-client')}",
+            f"--kubelet-client-key={pki.key('apiserver-kubelet-client')}",
             "--allow-privileged=true",
             "--profiling=false",
             f"--audit-policy-file={d / 'audit-policy.yaml'}",
@@ -103,7 +118,10 @@ def component_argv(
             # Upstream "fast" stages (copied into the build cache) + our fault stages.
             f"--config={stages / 'fast'}",
             f"--config={faults}",
-            "--manage-all-nodes=true",
+            # Only the fake nodes (they carry this annotation): a real node's kubelet owns
+            # its Lease and its pods' statuses, and kwok must never touch them.
+            "--manage-all-nodes=false",
+            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
             "--node-ip=127.0.0.1",
             f"--node-port={p['kwok']}",
             # Without --server-address kwok would listen on 0.0.0.0.

@@ -40,8 +40,16 @@ def log(msg: str) -> None:
 
 
 class ControlPlane:
-    def __init__(self, name: str = "dev", nodes: int = 2, pod_cidr: str = DEFAULT_POD_CIDR):
+    def __init__(
+        self,
+        name: str = "dev",
+        nodes: int = 2,
+        pod_cidr: str = DEFAULT_POD_CIDR,
+        host: str = "127.0.0.1",
+    ):
+        """HOST: the apiserver's address (a real node's bridge address, so pods reach it)."""
         self.name = name
+        self.host = host
         self.dir = clusters_root() / name
         self.nodes = nodes
         self.pod_cidr = pod_cidr
@@ -71,7 +79,7 @@ class ControlPlane:
 
     @property
     def server(self) -> str:
-        return f"https://127.0.0.1:{self.ports['kube-apiserver']}"
+        return f"https://{self.host}:{self.ports['kube-apiserver']}"
 
     @property
     def etcd_url(self) -> str:
@@ -96,6 +104,7 @@ class ControlPlane:
             "name": self.name,
             "nodes": self.nodes,
             "pod_cidr": self.pod_cidr,
+            "host": self.host,
             "ports": self.ports,
             "pids": self.pids,
             "argv": self.argv,
@@ -108,7 +117,7 @@ class ControlPlane:
     @classmethod
     def load(cls, name: str) -> ControlPlane:
         state: dict[str, Any] = json.loads((clusters_root() / name / "state.json").read_text())
-        cp = cls(name, state["nodes"], state["pod_cidr"])
+        cp = cls(name, state["nodes"], state["pod_cidr"], state.get("host", "127.0.0.1"))
         cp.ports, cp.pids, cp.argv = state["ports"], state["pids"], state["argv"]
         cp.env, cp.timings = state["env"], state["timings"]
         return cp
@@ -125,7 +134,7 @@ class ControlPlane:
             name = "kubeconfig" if client == "admin" else f"kubeconfig-{client}"
             write_kubeconfig(self.dir / name, self.server, self.pki, client, f"gitops-{self.name}")
         self.argv = component_argv(
-            self.dir, bin_dir, self.ports, self.pki, self.pod_cidr, binaries.stage_dir()
+            self.dir, bin_dir, self.ports, self.pki, self.pod_cidr, binaries.stage_dir(), self.host
         )
         # KWOK_WORKDIR isolates kwok from any ~/.kwok/kwok.yaml on the machine.
         self.env = {"kwok": {"KWOK_WORKDIR": str(self.dir / "kwok")}}
@@ -137,7 +146,7 @@ class ControlPlane:
         if component == "kwok":
             return processes.http_get(port, "/healthz")[0] == 200
         if component == "kube-apiserver":
-            return processes.https_get("127.0.0.1", port, "/readyz", self.ssl_context())[0] == 200
+            return processes.https_get(self.host, port, "/readyz", self.ssl_context())[0] == 200
         # KCM and scheduler serve self-signed certs; this only reads their health.
         insecure = ssl.create_default_context()
         insecure.check_hostname = False
@@ -189,7 +198,7 @@ class ControlPlane:
         shutil.rmtree(self.dir, ignore_errors=True)
         (self.dir / "logs").mkdir(parents=True)
         t1 = time.monotonic()
-        create_pki(self.dir / "pki")
+        create_pki(self.dir / "pki", extra_ips=(self.host,) if self.host != "127.0.0.1" else ())
         self._configure(bin_dir)
         self.timings["pki+config"] = round(time.monotonic() - t1, 2)
         try:

@@ -19,6 +19,8 @@ CLIENTS = (
     ("kube-controller-manager", "system:kube-controller-manager", ""),
     ("kube-scheduler", "system:kube-scheduler", ""),
     ("kwok", "kwok-controller", "system:masters"),
+    # The apiserver's identity towards kubelets (logs, exec, port-forward), as kubeadm's.
+    ("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters"),
 )
 SERVER_SANS = (
     "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,"
@@ -77,7 +79,16 @@ def _sign(d: Path, stem: str, subject: str, ext: str) -> None:
     )
 
 
-def create_pki(directory: Path) -> Pki:
+def issue_client(pki: Pki, stem: str, cn: str, org: str = "") -> Pki:
+    """One more client certificate signed by the cluster CA (a kubelet's node identity)."""
+    base = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+    subject = (f"/O={org}" if org else "") + f"/CN={cn}"
+    _sign(pki.directory, stem, subject, base + "extendedKeyUsage=clientAuth\n")
+    return pki
+
+
+def create_pki(directory: Path, extra_ips: tuple[str, ...] = ()) -> Pki:
+    """The CA, the apiserver's serving cert (EXTRA_IPS added to its names) and the clients."""
     d = directory
     d.mkdir(parents=True, exist_ok=True)
     _openssl("genrsa", "-traditional", "-out", "ca.key", "2048", cwd=d)
@@ -101,7 +112,10 @@ def create_pki(directory: Path) -> Pki:
         d,
         "apiserver",
         "/CN=kube-apiserver",
-        base + f"extendedKeyUsage=serverAuth\nsubjectAltName={SERVER_SANS}\n",
+        base
+        + "extendedKeyUsage=serverAuth\nsubjectAltName="
+        + ",".join([SERVER_SANS, *(f"IP:{ip}" for ip in extra_ips)])
+        + "\n",
     )
     for stem, cn, org in CLIENTS:
         subject = (f"/O={org}" if org else "") + f"/CN={cn}"

@@ -81,6 +81,69 @@ def runner_patches(deadline: int = 30, replicas: int = 2, drain: int = 2) -> lis
     ]  # fmt: skip
 
 
+def _on_real_node(node_selector: Json, toleration: Json) -> list[Json]:
+    base = "/spec/template/spec"
+    return [
+        {"op": "add", "path": f"{base}/nodeSelector", "value": node_selector},
+        {"op": "add", "path": f"{base}/tolerations", "value": [toleration]},
+        # No cluster DNS runs here: the node's resolv.conf, not a nameserver that never answers.
+        {"op": "add", "path": f"{base}/dnsPolicy", "value": "Default"},
+    ]
+
+
+def node_patches(
+    node_selector: Json,
+    toleration: Json,
+    backend_ip: str,
+    deadline: int = 30,
+    replicas: int = 2,
+    drain: int = 2,
+) -> list[Json]:
+    """The platform's pods on the real node, judged within a local run's bounds.
+
+    Both Deployments select the real node and tolerate its taint (nothing else lands
+    there); the backend's short progress deadline and drain let a stuck rollout be
+    judged, and a rollback finish, in seconds; the HPAs are pinned. There is no cluster
+    DNS here, so the backend Service gets a fixed ClusterIP (BACKEND_IP) and the board's
+    pod probes it (port 80, as the base's ``http://backend``), and each pod, by address.
+    """
+    return [
+        json_patch(
+            "Deployment", "backend",
+            *_on_real_node(node_selector, toleration),
+            {"op": "replace", "path": "/spec/progressDeadlineSeconds", "value": deadline},
+            {"op": "replace", "path": "/spec/minReadySeconds", "value": 1},
+            {"op": "add", "path": "/spec/replicas", "value": replicas},
+        ),
+        json_patch(
+            "Deployment", "frontend",
+            *_on_real_node(node_selector, toleration),
+            {"op": "add", "path": "/spec/replicas", "value": 1},
+        ),
+        json_patch(
+            "Service", "backend", {"op": "add", "path": "/spec/clusterIP", "value": backend_ip}
+        ),
+        json_patch(
+            "ConfigMap", "backend",
+            {"op": "replace", "path": "/data/BACKEND_DRAIN_DELAY_SECONDS", "value": str(drain)},
+        ),
+        json_patch(
+            "ConfigMap", "frontend",
+            {"op": "replace", "path": "/data/FRONTEND_BACKEND_URL", "value": f"http://{backend_ip}"},
+        ),
+        json_patch(
+            "HorizontalPodAutoscaler", "backend",
+            {"op": "replace", "path": "/spec/minReplicas", "value": replicas},
+            {"op": "replace", "path": "/spec/maxReplicas", "value": replicas},
+        ),
+        json_patch(
+            "HorizontalPodAutoscaler", "frontend",
+            {"op": "replace", "path": "/spec/minReplicas", "value": 1},
+            {"op": "replace", "path": "/spec/maxReplicas", "value": 1},
+        ),
+    ]  # fmt: skip
+
+
 def kustomize(config: Path) -> list[Json]:
     """``kubectl kustomize CONFIG``: exactly what a user would apply."""
     kubectl = binaries.find_kubectl()

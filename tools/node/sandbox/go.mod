@@ -1,0 +1,3 @@
+module gitops-platform.local/sandbox
+
+go 1.26
