@@ -36,36 +36,29 @@ import httpx
 import pytest
 
 from delivery.git import run as git
-from tests.e2e.gitops import (
-    CI_AUTHOR,
-    DIGEST,
-    SHA,
-    deployment_revision,
-    image,
-    promote,
-)
+from tests.e2e.gitops import CI_AUTHOR, SHA, deployment_revision, image
 from tests.e2e.timings import Clock
+from tests.support.realnode import NodeCluster
+from tools.platformkit import images
 from tools.platformkit.board import board, status
-from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.gitops.bootstrap import (
     SOURCE_NAME,
     Environment,
     as_list,
     flux_objects,
     kustomization_name,
-    runner_patches,
+    node_patches,
 )
 from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.gitops.flux import Flux, ready_condition
 from tools.platformkit.gitops.flux_view import FluxView, flux_revision, last_applied
 from tools.platformkit.gitops.gitserver import GitServer
 from tools.platformkit.kube import Kube
-from tools.platformkit.node.podnet import PodNetwork
-from tools.platformkit.node.podrunner import PodRunner
+from tools.platformkit.node.kubelet import NODE_LABEL, TAINT_KEY
 from tools.platformkit.polling import wait_for
-from tools.platformkit.processes import ServiceProcess, free_port, run_pipeline
+from tools.platformkit.processes import ServiceProcess, run_pipeline
 
-pytestmark = [pytest.mark.e2e, pytest.mark.cluster, pytest.mark.flux]
+pytestmark = [pytest.mark.e2e, pytest.mark.cluster, pytest.mark.flux, pytest.mark.realnode]
 
 # C's rollout is judged stuck by verify well before the Deployment's progress deadline,
 # so the revert lands while Flux is still health-checking C (and cancels that check).
@@ -73,20 +66,26 @@ PROGRESS_DEADLINE_S, VERIFY_BAD_TIMEOUT_S = 30, 15
 Json = dict[str, Any]
 
 
-def catalog() -> dict[str, dict[str, str]]:
-    """What each image would have baked in; C's dependency never answers, so it never gets ready."""
-    images: dict[str, dict[str, str]] = {}
-    for version, label in (("A", "1.0.0"), ("B", "1.1.0"), ("C", "1.2.0")):
-        images[DIGEST[version]] = {
-            "BACKEND_GIT_SHA": SHA[version],
-            "BACKEND_VERSION": label,
-            "BACKEND_BUILD_TIME": "2026-11-26T00:00:00Z",
-        }
-    images[DIGEST["C"]] |= {
-        "BACKEND_READINESS_URLS": f"http://127.0.0.1:{free_port()}/healthz",
-        "BACKEND_READINESS_CHECK_INTERVAL_SECONDS": "0.5",
+VERSIONS = {"A": ("1.0.0", "good"), "B": ("1.1.0", "good"), "C": ("1.2.0", "bad")}
+BACKEND_IP = "10.96.0.80"  # dev's backend Service (no cluster DNS on the node)
+
+
+def real_versions(nc: NodeCluster) -> dict[str, str]:
+    """A, B and C as real images: the pushed backend build with each version's identity
+    in its config (``crane mutate``); C's readiness dependency never answers, so the
+    kubelet never marks its pods Ready. Version -> the digest the registry serves."""
+    repository = images.REPOSITORIES["backend"]
+    return {
+        version: images.derive(
+            nc.registry.host,
+            repository,
+            nc.digests["backend"],
+            label,
+            {"BACKEND_GIT_SHA": SHA[version], "BACKEND_VERSION": label, **images.VARIANTS[kind]},
+            bin_dir=nc.node.bin_dir,
+        )
+        for version, (label, kind) in VERSIONS.items()
     }
-    return images
 
 
 @dataclass
@@ -98,7 +97,7 @@ class Drill:
     flux: Flux
     dev: str  # namespaces
     staging: str
-    runner: PodRunner
+    digest: dict[str, str]  # version -> its real image's digest
     clock: Clock
     board: ServiceProcess | None = None
     failed_at: datetime | None = None
@@ -114,6 +113,12 @@ class Drill:
         git(self.repo.work, "push", "-q", "origin", "refs/notes/deployments")
         return at
 
+    def promote(self, version: str) -> str:
+        """What promote.yaml does: the promotion commit of VERSION's digest, pushed."""
+        pushed = self.repo.promote(self.digest[version], SHA[version])
+        assert self.repo.subject() == f"deploy(dev): promote backend to {SHA[version][:12]}"
+        return pushed
+
     def namespace(self, env: str) -> str:
         return self.dev if env == "dev" else self.staging
 
@@ -125,7 +130,7 @@ class Drill:
             "verify", *(on_board if url else []),
             "--service", f"{self.dev}/backend", "--port", "8080",
             "--kubeconfig", str(self.kubectl_config), "--kubectl", self.kube.kubectl,
-            "--expect-sha", SHA[version], "--expect-digest", DIGEST[version],
+            "--expect-sha", SHA[version], "--expect-digest", self.digest[version],
             "-n", "3", "--interval", "0.5", "--timeout", str(timeout), "--json",
         )  # fmt: skip
 
@@ -176,18 +181,11 @@ class Drill:
 # --- setup: namespaces, the config repository, the bootstrap ------------------------
 
 
-@pytest.fixture
-def drill_namespaces(kube: Kube) -> Iterator[tuple[str, str]]:
-    """Fresh names; Flux creates the namespaces (the overlays' Namespace, retargeted)."""
-    base = f"drill-{secrets.token_hex(3)}"
-    yield f"{base}-dev", f"{base}-staging"
-    for env in ("dev", "staging"):
-        kube.run("delete", "namespace", f"{base}-{env}", "--wait=false", check=False)
-
-
 def bootstrap_objects(git_url: str, dev: str, staging: str) -> list[Json]:
     """The user's k8s/gitops/flux objects, with only the documented local changes."""
-    patches = runner_patches(deadline=PROGRESS_DEADLINE_S, replicas=2, drain=2)
+    toleration = {"key": TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}
+    patches = node_patches({NODE_LABEL: "real"}, toleration, BACKEND_IP,
+                           deadline=PROGRESS_DEADLINE_S, replicas=2, drain=2)  # fmt: skip
     environments = [Environment("dev", dev, patches), Environment("staging", staging)]
     return flux_objects(git_url, environments)
 
@@ -222,13 +220,13 @@ def unbootstrap(kube: Kube, objects: list[Json]) -> None:
 def step_promote_good(d: Drill) -> str:
     """1. Promote B: Flux applies the commit, the rollout completes, verify and board agree."""
     before = deployment_revision(d.deployment())
-    commit = promote(d.repo, "B")
+    commit = d.promote("B")
     d.view.pull(commit)
     d.clock.step("1. promote B: commit, push, Flux fetched it")
     d.view.applied("dev", commit)
     d.clock.step("1. Flux applied B to dev and health-checked the rollout (Ready)")
     d.kube.rollout_status("backend", d.dev, timeout="10s")
-    assert DIGEST["B"] in image(d.deployment())
+    assert d.digest["B"] in image(d.deployment())
     card = d.board_shows(
         "Healthy at revision N+1, Flux Ready at the commit",
         health="Healthy", done=True, revision=before + 1, flux_sync="Ready", flux_state="ready",
@@ -276,10 +274,10 @@ def held_back(d: Drill, good: str) -> None:
 
 def step_promote_bad(d: Drill, good: str) -> str:
     """2. Promote broken C: stuck, verify fails, the pipeline reverts, Flux recovers."""
-    promotion = promote(d.repo, "C")
+    promotion = d.promote("C")
     d.view.pull(promotion)
     d.view.attempting("dev", promotion)
-    wait_for("C's pods created", lambda: DIGEST["C"] in image(d.deployment()), timeout=30)
+    wait_for("C's pods created", lambda: d.digest["C"] in image(d.deployment()), timeout=30)
     d.clock.step("2. promote C: Flux applied it and is health-checking the rollout")
     code = stuck(d, good, promotion)
     d.failed_at = d.record(promotion, "failed")
@@ -293,7 +291,7 @@ def step_promote_bad(d: Drill, good: str) -> str:
     d.clock.step("2. Flux cancelled C's health check, applied the revert: Ready")
     recovered = d.board_shows("Healthy at B again", health="Healthy", done=True, flux_state="ready",
                               flux_applied_revision=flux_revision(revert))  # fmt: skip
-    assert all(DIGEST["B"] in i for i in recovered["deployment"]["images"])
+    assert all(d.digest["B"] in i for i in recovered["deployment"]["images"])
     again = d.verify("B", 30, with_board=True)
     assert again.returncode == 0, again.stderr
     # What verify.yaml does after a revert: the version answering again is recorded
@@ -316,8 +314,10 @@ def stuck(d: Drill, good: str, promotion: str) -> int:
                           health="Progressing", done=False, flux_sync="Unknown",
                           flux_state="reconciling", flux_applied_revision=flux_revision(good),
                           flux_attempted_revision=flux_revision(promotion))  # fmt: skip
-    assert not any(d.runner.serving().get(p["name"]) for p in entry["deployment"]["pods"]
-                   if p["current"])  # fmt: skip
+    # The kubelet's readiness probes fail on every C pod: none is Ready, B's pods serve.
+    current = [p for p in entry["deployment"]["pods"] if p["current"]]
+    assert current
+    assert all(p["ready"].startswith("0/") for p in current), current
     held_back(d, good)
     code: int = failed.returncode
     return code
@@ -336,7 +336,7 @@ def rollback(d: Drill, promotion: str, code: int) -> str:
     assert result.returncode == 0, result.stderr
     back = json.loads(result.stdout)
     assert back["previous_source_sha"] == SHA["B"]
-    assert back["digests"]["backend"] == DIGEST["B"]
+    assert back["digests"]["backend"] == d.digest["B"]
     revert = d.repo.push()
     trailer = git(d.repo.work, "log", "-1", "--format=%(trailers:key=Reverts-Promotion,valueonly)")
     assert trailer.strip() == promotion
@@ -483,25 +483,46 @@ def step_delivery_metrics(d: Drill) -> None:
 # --- the drill ------------------------------------------------------------------------
 
 
-@pytest.mark.timeout(480)
+@pytest.fixture(scope="module")
+def node_flux(
+    node_cluster: NodeCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flux]:
+    """Flux's controllers on the real node's control plane (installed, flux-system only)."""
+    cp = node_cluster.cp
+    instance = Flux(node_cluster.kube, cp.server, cp.pki.ca_crt,
+                    tmp_path_factory.mktemp("node-flux"), watch_all_namespaces=False)  # fmt: skip
+    instance.install().start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture
+def node_namespaces(node_cluster: NodeCluster) -> Iterator[tuple[str, str]]:
+    """Fresh names; Flux creates the namespaces (the overlays' Namespace, retargeted)."""
+    base = f"drill-{secrets.token_hex(3)}"
+    yield f"{base}-dev", f"{base}-staging"
+    for env in ("dev", "staging"):
+        node_cluster.kube.run("delete", "namespace", f"{base}-{env}", "--wait=false", check=False)
+
+
+@pytest.mark.timeout(600)
 def test_delivery_through_flux(
-    control_plane: ControlPlane,
-    kube: Kube,
-    flux: Flux,
+    node_cluster: NodeCluster,
+    node_flux: Flux,
     git_server: GitServer,
-    pod_network: PodNetwork,
-    drill_namespaces: tuple[str, str],
+    node_namespaces: tuple[str, str],
     tmp_path: Path,
 ) -> None:
-    dev, staging = drill_namespaces
+    nc, flux = node_cluster, node_flux
+    dev, staging = node_namespaces
     name = dev.removesuffix("-dev")
     repo = ConfigRepo.seed(git_server.create_repo(name), tmp_path / "work", CI_AUTHOR)
-    seed = promote(repo, "A")
-    runner = PodRunner(
-        control_plane.api(), dev, catalog(), pod_network.exec_prefix(), log_dir=tmp_path / "pods"
-    ).start()  # pod logs kept with the test's tmp dir, for a failure
-    view = FluxView(flux, control_plane.api())
-    d = Drill(kube, control_plane.kubeconfig, repo, view, flux, dev, staging, runner, Clock())
+    view = FluxView(flux, nc.cp.api())
+    d = Drill(nc.kube, nc.cp.kubeconfig, repo, view, flux, dev, staging, real_versions(nc),
+              Clock())  # fmt: skip
+    seed = d.promote("A")
     objects = bootstrap_objects(git_server.url(name), dev, staging)
     try:
         run_drill(d, objects, seed)
@@ -509,13 +530,8 @@ def test_delivery_through_flux(
         dump(d)
         raise
     finally:
-        runner.stop()
-        unbootstrap(kube, objects)
+        unbootstrap(nc.kube, objects)
         d.clock.total()
-    assert runner.errors == [], runner.errors
-    # Every pod that went away was drained by SIGTERM and exited cleanly.
-    assert runner.exit_codes()
-    assert set(runner.exit_codes().values()) == {0}
     assert any("git-upload-pack" in r for r in git_server.requests)
 
 
@@ -541,14 +557,13 @@ def run_drill(d: Drill, objects: list[Json], seed: str) -> None:
 
 
 def dump(d: Drill) -> None:
-    """Shown with a failure: what the cluster, Flux and the pod runner saw."""
+    """Shown with a failure: what the cluster and Flux saw."""
     for namespace in (d.dev, d.staging):
         objects = d.kube.run("get", "deploy,rs,pods,endpointslices", "-n", namespace, "-o", "wide",
                              check=False)  # fmt: skip
         events = d.kube.run("get", "events", "-n", namespace, "--sort-by=.lastTimestamp",
                             check=False)  # fmt: skip
         print(objects.stdout, events.stdout)  # noqa: T201
-    print(f"runner: {d.runner.errors} {d.runner.serving()}")  # noqa: T201
     for kind, name in (("GitRepository", SOURCE_NAME),
                        ("Kustomization", kustomization_name("dev")),
                        ("Kustomization", kustomization_name("staging"))):  # fmt: skip

@@ -40,6 +40,7 @@ from tools.platformkit.kube import Kube
 from tools.platformkit.node import hoststate, nodebins
 from tools.platformkit.node.kubelet import NODE_NAME
 from tools.platformkit.paths import REPO_ROOT as ROOT
+from tools.platformkit.polling import wait_for
 from tools.platformkit.processes import free_port
 
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e, pytest.mark.flux, pytest.mark.browser]
@@ -221,6 +222,11 @@ def backend_card(info: rundir.RuntimeInfo) -> dict[str, Any]:
     return card
 
 
+def _settled(info: rundir.RuntimeInfo) -> dict[str, Any] | None:
+    card = backend_card(info)
+    return card if all(p["current"] and not p["deleting"] for p in card["pods"]) else None
+
+
 def on_the_real_node(info: rundir.RuntimeInfo, release: versions.Release) -> None:
     """What the issue's "done when" asks of a run on the real node, for RELEASE."""
     kube = Kube(info.kubectl, Path(info.kubeconfig))
@@ -237,9 +243,10 @@ def on_the_real_node(info: rundir.RuntimeInfo, release: versions.Release) -> Non
         assert image_id.endswith("@" + release.digest), image_id
         # The kubelet's probes, in the backend's own access log, through the apiserver.
         logs = kube.run("logs", name, "-n", NAMESPACE).stdout
-        assert '"user_agent": "kube-probe/' in logs, logs[-2000:]
-        assert '"route": "/readyz"' in logs
-    card = backend_card(info)
+        assert '"user_agent":"kube-probe/' in logs, logs[-2000:]
+        assert '"route":"/readyz"' in logs
+    # The old pods drain (2 s) and go; until then they are on the card, with their digest.
+    card = wait_for("only new pods on the card", lambda: _settled(info), 30)
     current = [p for p in card["pods"] if p["current"] and not p["deleting"]]
     assert current
     assert all(p["digests"] == [release.digest] for p in current), current

@@ -135,6 +135,7 @@ class Ledger:
     containerd_socket: str = ""
     existed: list[str] = field(default_factory=list)
     netns: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
     chains: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     cgroups: list[str] = field(default_factory=list)
     sysctls: dict[str, str] = field(default_factory=dict)
@@ -146,6 +147,7 @@ class Ledger:
         ledger = cls(path, str(run_dir), bridge, str(containerd_socket))
         ledger.existed = [p for p in FIXED_PATHS if os.path.lexists(p)]
         ledger.netns = netns_names()
+        ledger.links = links()
         ledger.chains = {b: chains(b) for b in ("iptables", "ip6tables")}
         ledger.cgroups = cgroup_dirs()
         ledger.sysctls = {n: v for n in SYSCTLS if (v := read_sysctl(n)) is not None}
@@ -277,6 +279,12 @@ def _restore_network(ledger: Ledger) -> list[str]:
     if ledger.bridge and ledger.bridge in links():
         _run("ip", "link", "del", ledger.bridge)
         done.append(f"removed interface {ledger.bridge}")
+    # A pod's host-side veth outlives its namespace's name while the kernel still holds
+    # the namespace; deleting one end deletes the pair.
+    for name in links():
+        if name.startswith("veth") and name not in ledger.links:
+            _run("ip", "link", "del", name)
+            done.append(f"removed interface {name}")
     for binary, before in ledger.chains.items():
         _delete_chains(binary, before)
     return done
