@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.support.constants import SHA_A, SHA_B
-from tools.platformkit.node.serviceproxy import round_robin
+from tests.support.roundrobin import round_robin
 from tools.platformkit.processes import ServiceProcess, backend_process, free_port
 
 pytestmark = pytest.mark.process

@@ -483,6 +483,15 @@ def step_delivery_metrics(d: Drill) -> None:
 # --- the drill ------------------------------------------------------------------------
 
 
+def pin_frontend(work: Path, digest: str) -> None:
+    """dev's frontend at the build the registry holds (k8s/ pins a published one)."""
+    overlay = work / "k8s" / "overlays" / "dev" / "kustomization.yaml"
+    text = overlay.read_text()
+    name = "newName: ghcr.io/example-org/gitops-platform-frontend\n    digest: "
+    start = text.index(name) + len(name)
+    overlay.write_text(text[:start] + digest + text[start + len(digest) :])
+
+
 @pytest.fixture(scope="module")
 def node_flux(
     node_cluster: NodeCluster, tmp_path_factory: pytest.TempPathFactory
@@ -522,6 +531,8 @@ def test_delivery_through_flux(
     view = FluxView(flux, nc.cp.api())
     d = Drill(nc.kube, nc.cp.kubeconfig, repo, view, flux, dev, staging, real_versions(nc),
               Clock())  # fmt: skip
+    repo.commit("chore(dev): the frontend build this run pushed",
+                lambda work: pin_frontend(work, nc.digests["frontend"]))  # fmt: skip
     seed = d.promote("A")
     objects = bootstrap_objects(git_server.url(name), dev, staging)
     try:

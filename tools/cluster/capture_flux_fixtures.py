@@ -33,7 +33,7 @@ from unittest import mock
 from tools.platformkit import processes
 from tools.platformkit.binaries import find_kubectl
 from tools.platformkit.cluster.controlplane import ControlPlane
-from tools.platformkit.cluster.stages import RUNNER_LABEL
+from tools.platformkit.cluster.stages import FAULT_LABEL
 from tools.platformkit.gitops.bootstrap import (
     Environment,
     as_list,
@@ -110,9 +110,8 @@ metadata:
 spec:
   replicas: -1
 """
-# Pods labelled RUNNER_LABEL are made Ready by the pod runner only
-# (tools/platformkit/cluster/stages.py);
-# without one they never are, so the Deployment exceeds this short deadline and kstatus,
+# kwok's never-ready fault stage (tools/platformkit/cluster/stages.py) keeps the pods
+# Running but never Ready, so the Deployment exceeds this short deadline and kstatus,
 # hence Flux's health check, calls it Failed.
 NEVER_READY = f"""apiVersion: apps/v1
 kind: Deployment
@@ -123,7 +122,7 @@ spec:
   template:
     metadata:
       labels:
-        {RUNNER_LABEL}: "true"
+        {FAULT_LABEL}: never-ready
 """
 
 

@@ -24,8 +24,8 @@ cluster-status: venv ## Show PIDs, liveness and memory of each control-plane com
 test-cluster: venv cluster-build ## Run only the real-cluster tier (markers cluster, e2e)
 	$(UV) run --frozen pytest -m "cluster or e2e"
 
-# The pytest plugin builds (or reuses) Flux's controllers at collection; the pod
-# network needs root. Step timings are printed at the end (bench/drill.md).
+# The pytest plugins build (or reuse) Flux's controllers and the node at collection; the real
+# node needs root. Step timings are printed at the end (bench/drill.md).
 test-drill: venv cluster-build ## Run the delivery drill through real Flux (tests/e2e; root)
 	$(UV) run --frozen pytest tests/e2e/test_drill.py -p no:cacheprovider -s
 

@@ -13,7 +13,9 @@ capture, the benchmarks and the tests all run on. It never imports ``tests``.
 - ``objects``: Kubernetes manifests and API objects as the API server returns them.
 - ``gitops``: the loopback git server, the config repository (promote, revert), the
   Flux bootstrap and Flux's and Argo CD's real controllers.
-- ``node``: the pod network, the pod runner and the Service proxy.
+- ``node``: the real node (containerd, kubelet, kube-proxy on a host-local bridge), the
+  host ledger that puts the host back, the loopback registry; ``images``: the images
+  pushed and their version variants derived.
 - ``tofu``: OpenTofu and its provider mirror; ``board``: a real board process watching
   a cluster, and ways to read it; ``chromium``: Debian's Chromium for Playwright.
 """

@@ -19,8 +19,6 @@ from typing import Any
 
 FAULT_LABEL = "fault.gitops-platform.test/mode"
 RESTARTS_ANNOTATION = "fault.gitops-platform.test/restarts"
-# Pods whose readiness tools/platformkit/node/podrunner.py decides from a real process.
-RUNNER_LABEL = "runner.gitops-platform.test/managed"
 
 _HEAD = """{{ $now := or .status.startTime Now }}
 {{ $ann := or .metadata.annotations dict }}
@@ -240,39 +238,8 @@ def fault_stages() -> list[dict[str, Any]]:
     return stages
 
 
-def runner_stage() -> dict[str, Any]:
-    """Once, while Pending: Running with a pod IP, containers started but not Ready.
-
-    The pod runner then sets Ready from the real process's /readyz; as the pod is
-    no longer Pending, neither this stage nor upstream's pod-ready touches it again.
-    """
-    template, _ = MODES["never-ready"]
-    return {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1",
-        "kind": "Stage",
-        "metadata": {"name": "gitops-runner-start"},
-        "spec": {
-            "resourceRef": {"apiGroup": "v1", "kind": "Pod"},
-            "selector": {
-                "matchExpressions": [
-                    {
-                        "key": f'.metadata.labels["{RUNNER_LABEL}"]',
-                        "operator": "In",
-                        "values": ["true"],
-                    },
-                    {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
-                    {"key": ".status.phase", "operator": "In", "values": ["Pending"]},
-                ]
-            },
-            # Outweighs upstream pod-ready (weight 0), like the fault stages.
-            "weight": 10000,
-            "next": {"statusTemplate": template},
-        },
-    }
-
-
 def write_stage_file(path: Path) -> Path:
     # JSON documents are valid YAML, so kwok's --config loader reads them as-is.
-    stages = [*fault_stages(), runner_stage()]
+    stages = fault_stages()
     path.write_text("\n---\n".join(json.dumps(s, indent=1) for s in stages) + "\n")
     return path

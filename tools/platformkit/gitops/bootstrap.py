@@ -6,9 +6,9 @@ What a local run changes, and only this (documented in k8s/README.md, "Flux, loc
 - each Kustomization's ``interval``, ``retryInterval`` and ``timeout``, so a failed
   health check is retried within the drill's bounds;
 - ``targetNamespace``, so a test can deliver an environment into a namespace of its own;
-- extra ``patches`` (Flux's own ``spec.patches``), such as the pod-runner label and a
-  short progress deadline; environments not asked for are left out, and so are
-  ``dependsOn`` entries that point at them.
+- extra ``patches`` (Flux's own ``spec.patches``), such as the real node's selector and
+  toleration and a short progress deadline (``node_patches``); environments not asked
+  for are left out, and so are ``dependsOn`` entries that point at them.
 
 Everything else (paths, prune, wait, dependsOn, the source's ignore rules) is the
 user's object unchanged. Reconciles are triggered with ``reconcile.fluxcd.io/requestedAt``
@@ -27,7 +27,6 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from tools.platformkit import binaries
-from tools.platformkit.cluster.stages import RUNNER_LABEL
 from tools.platformkit.paths import REPO_ROOT
 
 FLUX_CONFIG = REPO_ROOT / "k8s" / "gitops" / "flux"
@@ -51,34 +50,6 @@ class Environment:
 def json_patch(kind: str, name: str, *operations: Json) -> Json:
     """A Flux ``spec.patches`` entry holding an RFC 6902 patch for one object."""
     return {"target": {"kind": kind, "name": name}, "patch": json.dumps(list(operations))}
-
-
-def runner_patches(deadline: int = 30, replicas: int = 2, drain: int = 2) -> list[Json]:
-    """Backend pods served by real processes (the pod runner), judged within a test's bounds.
-
-    The label hands readiness to the pod runner; the short progress deadline and
-    drain delay let a stuck rollout be judged, and a rollback finish, in seconds;
-    the HPA is pinned so the replica count is the one asked for.
-    """
-    label_path = "/spec/template/metadata/labels/" + RUNNER_LABEL.replace("/", "~1")
-    return [
-        json_patch(
-            "Deployment", "backend",
-            {"op": "add", "path": label_path, "value": "true"},
-            {"op": "replace", "path": "/spec/progressDeadlineSeconds", "value": deadline},
-            {"op": "replace", "path": "/spec/minReadySeconds", "value": 1},
-            {"op": "add", "path": "/spec/replicas", "value": replicas},
-        ),
-        json_patch(
-            "ConfigMap", "backend",
-            {"op": "replace", "path": "/data/BACKEND_DRAIN_DELAY_SECONDS", "value": str(drain)},
-        ),
-        json_patch(
-            "HorizontalPodAutoscaler", "backend",
-            {"op": "replace", "path": "/spec/minReplicas", "value": replicas},
-            {"op": "replace", "path": "/spec/maxReplicas", "value": replicas},
-        ),
-    ]  # fmt: skip
 
 
 def _on_real_node(node_selector: Json, toleration: Json) -> list[Json]:

@@ -3,7 +3,7 @@
 The kubelet refuses a loopback node IP, and the apiserver reaches a kubelet (logs, exec)
 at its node IP, so the node needs an address of its own that never leaves the machine: a
 Linux bridge with a /24 that no route or address on the host uses yet (10.233.x.0/24,
-beside the kwok pods' 10.244-10.254 and the drill's veth links). The CNI bridge plugin
+beside the kwok pods' fake 10.244.0.0/16). The CNI bridge plugin
 attaches the pods to the same bridge and hands out the rest of the /24 (host-local
 IPAM, its state in the run directory), and the apiserver listens on the bridge address,
 so pods reach it through the ``kubernetes`` Service and nothing listens on 0.0.0.0.
@@ -18,15 +18,38 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.platformkit.cluster.components import SERVICE_CIDR
-from tools.platformkit.node.podnet import _free, _in_use
 
 NAME = "gp-node0"  # one real node per machine, so one fixed name
 CANDIDATES = [f"10.233.{n}.0/24" for n in range(256)]
 CNI_NETWORK = "gitops-platform"
 
 
+def in_use() -> list[ipaddress.IPv4Network]:
+    """Every IPv4 prefix the host routes or has an address in, in any table."""
+    out = ""
+    for argv in (["ip", "-4", "route", "show", "table", "all"], ["ip", "-4", "-o", "addr", "show"]):
+        out += subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+    used: list[ipaddress.IPv4Network] = []
+    for word in out.split():
+        try:
+            used.append(ipaddress.IPv4Network(word, strict=False))
+        except ValueError:
+            continue
+    return used
+
+
+def first_free(candidates: list[str], used: list[ipaddress.IPv4Network]) -> str:
+    """The first of CANDIDATES that overlaps none of USED (default routes aside)."""
+    for candidate in candidates:
+        net = ipaddress.IPv4Network(candidate)
+        if not any(net.overlaps(u) for u in used if u.prefixlen > 0):
+            return candidate
+    raise RuntimeError(f"no free range among {candidates[0]} .. {candidates[-1]}")
+
+
 def free_subnet(candidates: list[str] = CANDIDATES) -> str:
-    return _free(candidates, _in_use())
+    """The bridge's /24: the first candidate no route or address on this host uses."""
+    return first_free(candidates, in_use())
 
 
 def _ip(*args: str) -> None:

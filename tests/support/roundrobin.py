@@ -1,13 +1,10 @@
 """A loopback TCP round-robin balancer, like a Service: one upstream per connection.
 
-The upstreams are a fixed list, or a callable read on every connection (a list that
-changes, such as a Service's ready endpoints). With no upstream, or when the chosen one
-refuses the connection (or does not accept it within ``connect_timeout``), it answers
-503, as a load balancer with no healthy backend does.
-
-``ServiceProxy`` is that balancer in front of a Service, standing in for kube-proxy:
-``ServiceEndpoints`` re-reads the Service's EndpointSlices from the API every half
-second and the balancer forwards to the ready endpoints it last saw.
+The verify step's test double for a Service in front of pods of mixed versions
+(tests/delivery/test_verify_cli.py). With no upstream, or when the chosen one refuses
+the connection (or does not accept it within ``connect_timeout``), it answers 503, as a
+load balancer with no healthy backend does. Real Services are kube-proxy's, on the real
+node (tools/platformkit/node).
 """
 
 from __future__ import annotations
@@ -17,9 +14,6 @@ import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Iterator
-from urllib.parse import quote
-
-from tools.platformkit.kube import ApiClient
 
 Upstream = tuple[str, int]
 
@@ -117,77 +111,3 @@ def round_robin(upstreams: list[Upstream]) -> Iterator[RoundRobin]:
         yield balancer
     finally:
         balancer.stop()
-
-
-def ready_endpoints(api: ApiClient, namespace: str, service: str, port: int) -> list[str]:
-    """Addresses of the Service's ready endpoints (what kube-proxy would route to)."""
-    selector = quote(f"kubernetes.io/service-name={service}")
-    slices = api.get(
-        f"/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices?labelSelector={selector}"
-    )
-    found: list[str] = []
-    for item in slices.get("items", []):
-        if not any(p.get("port") == port for p in item.get("ports") or []):
-            continue
-        for endpoint in item.get("endpoints") or []:
-            if (endpoint.get("conditions") or {}).get("ready"):
-                found.extend(endpoint.get("addresses") or [])
-    return sorted(found)
-
-
-class ServiceEndpoints:
-    """A Service's ready endpoints on ``port``, re-read every ``every`` seconds in a thread.
-
-    Called, it gives the (address, port) upstreams last seen; while the API is briefly
-    away it keeps the last known ones (and counts ``errors``).
-    """
-
-    def __init__(
-        self, api: ApiClient, namespace: str, service: str, port: int, every: float = 0.5
-    ) -> None:
-        self.api, self.namespace, self.service, self.port = api, namespace, service, port
-        self.every = every
-        self.addresses: list[str] = []
-        self.errors = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._refresh, name="service-endpoints", daemon=True)
-
-    def __call__(self) -> list[Upstream]:
-        return [(address, self.port) for address in self.addresses]
-
-    def _refresh(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.addresses = ready_endpoints(self.api, self.namespace, self.service, self.port)
-            except (OSError, RuntimeError):
-                self.errors += 1
-            self._stop.wait(self.every)
-
-    def start(self) -> ServiceEndpoints:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-
-class ServiceProxy(RoundRobin):
-    """kube-proxy's part for one Service: a loopback port forwarding to its ready endpoints."""
-
-    def __init__(self, api: ApiClient, namespace: str, service: str, port: int = 8080) -> None:
-        self.endpoints = ServiceEndpoints(api, namespace, service, port)
-        super().__init__(self.endpoints)
-
-    def start(self) -> ServiceProxy:
-        self.endpoints.start()
-        try:
-            super().start()
-        except RuntimeError:
-            self.endpoints.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        self.endpoints.stop()
-        super().stop()
