@@ -398,4 +398,4 @@ def test_stopping_the_node_puts_the_host_back_as_it_was(node_cluster: NodeCluste
     nc.cp.down()
     assert any(d.startswith("stopped kubelet") for d in done), done
     after = hoststate.view(str(nc.node.state), str(nc.node.bin_dir))
-    assert nc.before.differences(after) == []
+    assert after.differences(nc.before) == []

@@ -335,12 +335,13 @@ class HostView:
     mounts: tuple[str, ...]
     processes: tuple[str, ...]
 
-    def differences(self, other: HostView) -> list[str]:
+    def differences(self, before: HostView) -> list[str]:
+        """What changed from BEFORE to this view, by kind, in words (empty: nothing)."""
         out = []
         for name in HostView.__dataclass_fields__:
-            mine, theirs = set(getattr(self, name)), set(getattr(other, name))
-            if mine != theirs:
-                out.append(f"{name}: gone {sorted(mine - theirs)}, new {sorted(theirs - mine)}")
+            now, then = set(getattr(self, name)), set(getattr(before, name))
+            if now != then:
+                out.append(f"{name}: gone {sorted(then - now)}, new {sorted(now - then)}")
         return out
 
 
