@@ -36,6 +36,8 @@ from tools.localplatform.console import READY_MARK
 from tools.localplatform.orchestrator import NAMESPACE
 from tools.platformkit.board import status as board_status
 from tools.platformkit.cluster.controlplane import clusters_root
+from tools.platformkit.gitops.bootstrap import SOURCE_NAME
+from tools.platformkit.gitops.configrepo import ConfigRepo
 from tools.platformkit.kube import Kube
 from tools.platformkit.node import hoststate, nodebins
 from tools.platformkit.node.kubelet import NODE_NAME
@@ -282,6 +284,34 @@ def fails_readiness_then_recovers(
     assert after.health == "Healthy"
     assert after.digest == good.digest
     assert after.serving == (good.label,)
+    missing_digest_recovers(run, info, good)
+
+
+def missing_digest_recovers(run: Run, info: rundir.RuntimeInfo, good: versions.Release) -> None:
+    """A promotion of a digest the registry does not have: the kubelet cannot pull it,
+    the board says Degraded long before the progress deadline, a revert recovers."""
+    repo = ConfigRepo(Path(info.remote), Path(info.work_clone))
+    repo.promote("sha256:" + "0" * 64, "f" * 40)  # what promote.yaml would push
+    kube = Kube(info.kubectl, Path(info.kubeconfig))
+    kube.run("annotate", "--overwrite", "-n", "flux-system",
+             f"gitrepositories.source.toolkit.fluxcd.io/{SOURCE_NAME}",
+             f"reconcile.fluxcd.io/requestedAt={time.time()}")  # fmt: skip
+    began = time.monotonic()
+
+    def degraded() -> dict[str, Any] | None:
+        health = backend_card(info)["health"]
+        pulling = any("ImagePullBackOff" in c or "ErrImagePull" in c for c in health["causes"])
+        return health if health["code"] == "Degraded" and pulling else None
+
+    wait_for("the board: Degraded, the image cannot be pulled", degraded, 60)
+    took = time.monotonic() - began
+    sys.stdout.write(f"[platform] a missing digest to Degraded: {took:.1f}s\n")
+    assert took < info.progress_deadline_s  # early: not the progress deadline's verdict
+    back = tool(run.run_root, "revert", timeout=240)
+    assert back.returncode == 0, back.stdout
+    after = dev(info)
+    assert after.health == "Healthy"
+    assert after.digest == good.digest
 
 
 @pytest.mark.timeout(900)

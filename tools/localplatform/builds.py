@@ -18,13 +18,12 @@ from tools.platformkit import binaries, images, tofu
 from tools.platformkit.gitops import flux
 from tools.platformkit.node import nodebins
 
-# Cold build times on 2 cores, in minutes, as `make run` prints them before building.
-ESTIMATE_MIN = {
-    "control plane": "7",
-    "Flux": "7",
-    "OpenTofu": "4",
-    "node": "2 (after the control plane: the same Go cache)",
-    "images": "5 (the Debian bases, then both images; beside the Go builds)",
+# Cold build times on 2 cores, in minutes, as `make run` prints them before building
+# (measured from empty Go caches, one after another: tools/localplatform/README.md).
+ESTIMATE_MIN = {"control plane": 7, "Flux": 7, "OpenTofu": 4, "node": 2, "images": 5}
+WHY = {
+    "node": "; it reuses what the control plane's build compiled",
+    "images": "; the Debian bases, then both images, beside the Go builds",
 }
 
 
@@ -34,7 +33,7 @@ def _build(say: Console, what: str, built: bool, missing: list[str], where: str,
         if missing:
             raise binaries.MissingPrerequisiteError("; ".join(missing))
         say.say(f"first run: building {what} into {where} "
-                f"(about {ESTIMATE_MIN[what]} min on 2 cores)")  # fmt: skip
+                f"(about {ESTIMATE_MIN[what]} min on 2 cores{WHY.get(what, '')})")  # fmt: skip
     with say.step(step):
         action()
 
@@ -43,8 +42,8 @@ def ensure(say: Console, real_node: bool) -> images.Build:
     """Build or reuse everything; the images' build lines (cold / warm / skipped)."""
     if missing := images.missing_prerequisites():
         raise binaries.MissingPrerequisiteError("; ".join(missing))
-    say.say(f"images: tools/images/build.sh, beside the Go builds (cold: about "
-            f"{ESTIMATE_MIN['images']} min; an unchanged checkout: seconds)")  # fmt: skip
+    say.say(f"images: tools/images/build.sh (cold: about {ESTIMATE_MIN['images']} min"
+            f"{WHY['images']}; an unchanged checkout: seconds)")  # fmt: skip
     built: list[images.Build] = []
     failed: list[BaseException] = []
 

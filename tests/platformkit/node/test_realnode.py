@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from frontend.status.card import DeploymentCard, deployment_card
 from frontend.status.provenance import provenance, short
 from tests.support.constants import FAULTS_TOKEN
 from tests.support.realnode import NodeCluster
@@ -269,7 +271,19 @@ def test_a_liveness_failure_restarts_the_container_and_the_restart_is_counted(
 
     wait_for("a restart after the liveness probe failed", restarted, 60, every=0.5)
     assert "Liveness probe failed" in _events(node_cluster, name)
+    # The card counts it: the pod's RESTARTS column, as kubectl's.
+    row = next(r for r in _card(node_cluster, "probe").pods if r.name == name)
+    assert row.restarts >= 1
     _wait_ready_pods(node_cluster, "probe", 2)
+
+
+def _card(nc: NodeCluster, deployment: str) -> DeploymentCard:
+    """The board's card for DEPLOYMENT, built from the objects the apiserver returns now."""
+    live = nc.kube.json("get", "deployment", deployment, "-n", NS)
+    replicasets = nc.kube.json("get", "replicasets", "-n", NS)["items"]
+    pods = nc.kube.json("get", "pods", "-n", NS)["items"]
+    events = nc.kube.json("get", "events", "-n", NS)["items"]
+    return deployment_card(live, replicasets, pods, events, datetime.now(UTC))
 
 
 def _meta(pod: dict[str, Any]) -> dict[str, Any]:
@@ -347,6 +361,11 @@ def test_a_digest_the_registry_does_not_have_backs_off_pulling(
         return reason if reason in ("ErrImagePull", "ImagePullBackOff") else None
 
     wait_for("ErrImagePull or ImagePullBackOff", backing_off, 60, every=0.5)
+    # The board says Degraded at once, naming the pod and the reason (not after the
+    # progress deadline, as Argo CD would).
+    health = _card(nc, "missing").health
+    assert health.code == "Degraded", health
+    assert any("ErrImagePull" in c or "ImagePullBackOff" in c for c in health.causes), health
     nc.kube.run("delete", "deployment", "missing", "-n", NS)
 
 
@@ -365,6 +384,9 @@ def test_a_version_that_exits_at_start_goes_crashloopbackoff(node_cluster: NodeC
         return status if waiting.get("reason") == "CrashLoopBackOff" else None
 
     status = wait_for("CrashLoopBackOff", crashlooping, 90, every=0.5)
+    health = _card(nc, "crash").health
+    assert health.code == "Degraded", health
+    assert any("CrashLoopBackOff" in c for c in health.causes), health
     assert status["lastState"]["terminated"]["exitCode"] != 0
     nc.kube.run("delete", "deployment", "crash", "-n", NS)
 
