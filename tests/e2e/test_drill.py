@@ -74,18 +74,11 @@ def real_versions(nc: NodeCluster) -> dict[str, str]:
     """A, B and C as real images: the pushed backend build with each version's identity
     in its config (``crane mutate``); C's readiness dependency never answers, so the
     kubelet never marks its pods Ready. Version -> the digest the registry serves."""
-    repository = images.REPOSITORIES["backend"]
-    return {
-        version: images.derive(
-            nc.registry.host,
-            repository,
-            nc.digests["backend"],
-            label,
-            {"BACKEND_GIT_SHA": SHA[version], "BACKEND_VERSION": label, **images.VARIANTS[kind]},
-            bin_dir=nc.node.bin_dir,
-        )
-        for version, (label, kind) in VERSIONS.items()
-    }
+    versions = {}
+    for version, (label, kind) in VERSIONS.items():
+        identity = {"BACKEND_GIT_SHA": SHA[version], "BACKEND_VERSION": label}
+        versions[version] = nc.derive(label, identity | dict(images.VARIANTS[kind]))
+    return versions
 
 
 @dataclass

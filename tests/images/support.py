@@ -7,7 +7,6 @@ Everything runs on loopback: containers use the host's network namespace
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tools.platformkit.images import parse_build_output
 from tools.platformkit.paths import REPO_ROOT
 from tools.platformkit.processes import free_port
 
@@ -31,10 +31,6 @@ UID = 10001
 # Where podman must be told to use runc (crun cannot set rlimits here); setup.sh
 # also writes this as podman's default, the flag keeps a foreign config harmless.
 PODMAN = ("podman", "--runtime", "runc")
-_RESULT = re.compile(
-    r"^image (?P<ref>\S+): (?P<kind>cold|warm|skipped) build (?P<seconds>[\d.]+)s, "
-    r"size (?P<mb>[\d.]+) MB, (?P<layers>\d+) layers$"
-)
 
 
 def in_ci() -> bool:
@@ -111,21 +107,10 @@ def build_images() -> dict[str, Image]:
     proc = run("bash", str(TOOLS / "build.sh"), *SERVICES, timeout=3000, check=False, env=env)
     if proc.returncode != 0:
         raise AssertionError(f"image build failed:\n{proc.stderr[-6000:]}")
-    images: dict[str, Image] = {}
-    for line in proc.stdout.splitlines():
-        match = _RESULT.match(line.strip())
-        if match:
-            ref = match["ref"]
-            service = ref.rsplit("/", 1)[1].split(":", 1)[0]
-            images[service] = Image(
-                service,
-                ref,
-                match["kind"],
-                float(match["seconds"]),
-                float(match["mb"]),
-                int(match["layers"]),
-                head,
-            )
+    images = {
+        service: Image(b.service, b.ref, b.kind, b.seconds, b.size_mb, b.layers, head)
+        for service, b in parse_build_output(proc.stdout).items()
+    }
     assert set(images) == set(SERVICES), proc.stdout
     return images
 

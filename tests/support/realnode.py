@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -27,6 +27,7 @@ from tools.platformkit.node.registry import Registry
 
 MARKER = "realnode"
 _BUILD_ERROR = pytest.StashKey[str]()
+_BUILT = pytest.StashKey[images.Build]()
 _SKIP = pytest.StashKey[str]()
 
 
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             sys.stderr.write("\n[real node] building or reusing kubelet, containerd, crane\n")
             nodebins.ensure_built()
             sys.stderr.write("[real node] building or reusing the service images (buildah)\n")
-            images.ensure_built()
+            config.stash[_BUILT] = images.ensure_built()
     except Exception as exc:
         config.stash[_BUILD_ERROR] = f"real-node tier: build failed: {exc}"
 
@@ -75,6 +76,12 @@ class NodeCluster:
     kube: Kube
     digests: dict[str, str]  # service -> the digest pushed for it (ghcr.io name mirrored)
     before: hoststate.HostView
+
+    def derive(self, label: str, env: Mapping[str, str]) -> str:
+        """A backend variant of the pushed build (``images.derive``): its digest."""
+        base, repository = self.digests["backend"], images.REPOSITORIES["backend"]
+        host, bin_dir = self.registry.host, self.node.bin_dir
+        return images.derive(host, repository, base, label, env, bin_dir=bin_dir)
 
     def image(self, service: str, digest: str | None = None) -> str:
         return f"{images.REGISTRY}/{images.REPOSITORIES[service]}@{digest or self.digests[service]}"
@@ -101,7 +108,7 @@ def node_cluster(
             service: images.push(
                 ref, registry.host, images.REPOSITORIES[service], bin_dir=nodebins.bin_dir()
             )
-            for service, ref in images.ensure_built().refs.items()
+            for service, ref in request.config.stash[_BUILT].refs.items()
         }
         node.start(cp, registry.host, sandbox)
         kube = Kube(str(binaries.find_kubectl()), cp.kubeconfig)

@@ -371,10 +371,7 @@ def test_a_digest_the_registry_does_not_have_backs_off_pulling(
 
 def test_a_version_that_exits_at_start_goes_crashloopbackoff(node_cluster: NodeCluster) -> None:
     nc = node_cluster
-    digest = images.derive(
-        nc.registry.host, images.REPOSITORIES["backend"], nc.digests["backend"],
-        "9.9.9-crash", images.VARIANTS["crash"], bin_dir=nc.node.bin_dir,
-    )  # fmt: skip
+    digest = nc.derive("9.9.9-crash", images.VARIANTS["crash"])
     nc.kube.apply(_deployment("crash", nc.image("backend", digest)), namespace=NS)
 
     def crashlooping() -> dict[str, Any] | None:
@@ -395,10 +392,7 @@ def test_a_bad_version_runs_but_the_kubelet_never_marks_it_ready(
     node_cluster: NodeCluster,
 ) -> None:
     nc = node_cluster
-    digest = images.derive(
-        nc.registry.host, images.REPOSITORIES["backend"], nc.digests["backend"],
-        "9.9.9-broken", images.VARIANTS["bad"], bin_dir=nc.node.bin_dir,
-    )  # fmt: skip
+    digest = nc.derive("9.9.9-broken", images.VARIANTS["bad"])
     nc.kube.apply(_deployment("broken", nc.image("backend", digest)), namespace=NS)
 
     def failing() -> str | None:
