@@ -33,8 +33,8 @@ $(STAMP): $(UV) uv.lock pyproject.toml services/*/pyproject.toml
 venv: $(STAMP) ## Create .venv from uv.lock (pinned, reproducible)
 
 .PHONY: run run-services
-run: venv frontend-assets ## The whole platform: cluster, git server, Flux, dev, real pods, board (Ctrl-C stops it)
-	FRONTEND_PORT=$(FRONTEND_PORT) $(VENV)/bin/python -m tools.localplatform up
+run: venv frontend-assets ## The whole platform: cluster, git servers, Flux, dev/staging/prod, real pods, pipeline runner, board (Ctrl-C stops it)
+	FRONTEND_PORT=$(FRONTEND_PORT) PROD_GATE=$(PROD_GATE) $(VENV)/bin/python -m tools.localplatform up
 
 run-services: venv frontend-assets ## Only the backend and the board on 127.0.0.1, no cluster (quick)
 	BACKEND_PORT=$(BACKEND_PORT) FRONTEND_PORT=$(FRONTEND_PORT) bash tools/run-local.sh

@@ -240,7 +240,30 @@ def test_503_during_drain_then_new_version_converges(started: list[ServiceProces
                 "--deployment",
                 "dev/backend",
             ],
-            "--status-url and --deployment go together",
+            "--deployment needs --status-url or --judge-rollout",
+        ),
+        (
+            [
+                "--url",
+                "http://127.0.0.1:1/meta",
+                "--expect-sha",
+                SHA_B,
+                "--status-url",
+                "http://127.0.0.1:1/api/v1/status",
+            ],
+            "--status-url needs --deployment",
+        ),
+        (
+            [
+                "--url",
+                "http://127.0.0.1:1/meta",
+                "--expect-sha",
+                SHA_B,
+                "--judge-rollout",
+                "--deployment",
+                "dev/backend",
+            ],
+            "--judge-rollout needs --service and --deployment",
         ),
         (
             ["--service", "Dev/backend", "--expect-sha", SHA_B],

@@ -1,13 +1,18 @@
 """`make run` for real: ``python -m tools.localplatform up`` as a subprocess, as a newcomer runs it.
 
-It must reach a board that shows dev Healthy, delivered by Flux from the local git
-server at the seeded commit, with dev's pods running the project's own images on the
-real node (as root): ``kubectl get pods -o wide`` names the node, ``kubectl logs`` shows
-the kubelet's probes in the access log, and each pod's imageID, the digest in git and
-the digest ``/meta`` reports are one value on the board. `make promote-good` must then
-show the new version Healthy, `make promote-bad` fail readiness for real (the kubelet's
-events) and `make revert` recover; the README's screenshot is taken from that board
-(docs/platform.png, always rewritten, like docs/board.png); SIGINT must stop every
+It must reach a board that shows dev, staging and prod Healthy, delivered by Flux from
+the local git server at the seeded commit (this checkout's build), with the pods running
+the project's own images on the real node (as root): ``kubectl get pods -o wide`` names
+the node, ``kubectl logs`` shows the kubelet's probes in the access log, and each pod's
+imageID, the digest in git and the digest ``/meta`` reports are one value on the board.
+`make promote-good` must then show the new version Healthy; a digest the registry does
+not have must turn Degraded early and be reverted by the pipeline runner with no
+command; `make change-bad` (a real source commit that breaks readiness) must show dev
+Degraded with the kubelet's reason, then Healthy at the previous version, with staging
+and prod untouched; `make change-good` must reach prod through dev and staging, each
+verified, and the delivery panel show lead time from those source commits (the
+delivery loop, tests/localplatform/delivery_loop.py); the README's screenshot is taken
+from that board (docs/platform.png, always rewritten, like docs/board.png); SIGINT must stop every
 process it started, remove its state and leave the host as it found it, and so must
 the next run after a SIGKILL. Without the real node (what a run without root gets) it
 must still come up and say plainly what it left out. Times are printed, never asserted.
@@ -31,9 +36,10 @@ from typing import Any
 
 import pytest
 
+from tests.localplatform import delivery_loop
 from tools.localplatform import dev_board, rundir, versions
 from tools.localplatform.console import READY_MARK
-from tools.localplatform.orchestrator import NAMESPACE
+from tools.localplatform.orchestrator import NAMESPACE, NAMESPACES
 from tools.platformkit.board import status as board_status
 from tools.platformkit.cluster.controlplane import clusters_root
 from tools.platformkit.gitops.bootstrap import SOURCE_NAME
@@ -260,37 +266,12 @@ def on_the_real_node(info: rundir.RuntimeInfo, release: versions.Release) -> Non
     assert not provenance["mismatch"], provenance["reasons"]
 
 
-def fails_readiness_then_recovers(
-    run: Run, info: rundir.RuntimeInfo, good: versions.Release
-) -> None:
-    """make promote-bad: the kubelet's readiness probes fail, Degraded; make revert: back."""
-    began = time.monotonic()
-    bad = tool(run.run_root, "promote", "bad", timeout=240)
-    assert bad.returncode == 0, bad.stdout
-    sys.stdout.write(f"[platform] make promote-bad to Degraded: {time.monotonic() - began:.1f}s\n")
-    card = backend_card(info)
-    assert card["health"]["code"] == "Degraded", card["health"]
-    kube = Kube(info.kubectl, Path(info.kubeconfig))
-    events = kube.run(
-        "get", "events", "-n", NAMESPACE, "--field-selector", "reason=Unhealthy"
-    ).stdout
-    assert "Readiness probe failed" in events, events
-    assert dev(info).serving == (good.label,)  # the old pods kept serving
-    began = time.monotonic()
-    back = tool(run.run_root, "revert", timeout=240)
-    assert back.returncode == 0, back.stdout
-    sys.stdout.write(f"[platform] make revert to Healthy: {time.monotonic() - began:.1f}s\n")
-    after = dev(info)
-    assert after.health == "Healthy"
-    assert after.digest == good.digest
-    assert after.serving == (good.label,)
-    missing_digest_recovers(run, info, good)
-
-
-def missing_digest_recovers(run: Run, info: rundir.RuntimeInfo, good: versions.Release) -> None:
+def missing_digest_recovers(info: rundir.RuntimeInfo, good: versions.Release) -> None:
     """A promotion of a digest the registry does not have: the kubelet cannot pull it,
-    the board says Degraded long before the progress deadline, a revert recovers."""
+    the board says Degraded long before the progress deadline, and the pipeline runner's
+    verify (which sees the ImagePullBackOff at once) reverts it: no command."""
     repo = ConfigRepo(Path(info.remote), Path(info.work_clone))
+    repo.sync()  # the pipeline runner pushed since
     repo.promote("sha256:" + "0" * 64, "f" * 40)  # what promote.yaml would push
     kube = Kube(info.kubectl, Path(info.kubeconfig))
     kube.run("annotate", "--overwrite", "-n", "flux-system",
@@ -307,15 +288,24 @@ def missing_digest_recovers(run: Run, info: rundir.RuntimeInfo, good: versions.R
     took = time.monotonic() - began
     sys.stdout.write(f"[platform] a missing digest to Degraded: {took:.1f}s\n")
     assert took < info.progress_deadline_s  # early: not the progress deadline's verdict
-    back = tool(run.run_root, "revert", timeout=240)
-    assert back.returncode == 0, back.stdout
-    after = dev(info)
-    assert after.health == "Healthy"
-    assert after.digest == good.digest
+
+    def recovered() -> dev_board.DevView | None:
+        view = dev(info)
+        return view if view.health == "Healthy" and view.digest == good.digest else None
+
+    wait_for("the runner's revert: Healthy at the previous digest", recovered, 120)
+    sys.stdout.write(f"[platform] a missing digest to recovered: {time.monotonic() - began:.1f}s\n")
 
 
-@pytest.mark.timeout(900)
-def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
+def after_label(info: rundir.RuntimeInfo) -> str:
+    """The version dev's pods answer now (the board's backend panel)."""
+    version = board_status(info.board_url)["backend"]["version"]
+    assert isinstance(version, str), version
+    return version
+
+
+@pytest.mark.timeout(1800)
+def test_make_run_delivers_three_environments_recovers_by_itself_and_stops_clean(
     start: Callable[..., Run],
 ) -> None:
     before = host_view()
@@ -325,20 +315,23 @@ def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
     sys.stdout.write(f"\n[platform] start to 'board shows dev Healthy': {ready_seconds(ready)}s\n")
     releases = versions.Releases.load(Path(info.state_dir))  # the digests this run published
 
-    view = dev(info)
-    assert view.health == "Healthy", view
-    assert view.done, view
-    assert view.flux_at(info.seeded_commit), view  # delivered by Flux, at the seeded commit
-    assert view.digest == releases.seed.digest
     status = board_status(info.board_url)
+    for namespace in NAMESPACES.values():  # every environment, at this checkout's build
+        view = dev_board.dev_view(status, namespace)
+        assert view is not None, namespace
+        assert view.health == "Healthy", view
+        assert view.done, view
+        assert view.flux_at(info.seeded_commit), view  # delivered by Flux, at the seeded commit
+        assert view.digest == releases.build.digest
+    view = dev(info)
     assert status["cluster"]["problems"] == []
     assert status["cluster"]["source"].startswith("kubeconfig ")  # the ServiceAccount's, not admin
     if info.real_node:  # root: the kubelet runs the images and probes them
-        assert view.serving == (versions.SEED.label,)
-        assert status["backend"]["version"] == versions.SEED.label
-        assert status["backend"]["git_sha"] == versions.SEED.sha
+        assert view.serving == (releases.build.label,)
+        assert status["backend"]["version"] == releases.build.label
+        assert status["backend"]["git_sha"] == releases.revision
         assert len(status["backend"]["pods"]) == 2
-        on_the_real_node(info, releases.seed)
+        on_the_real_node(info, releases.build)
 
     second = tool(run.run_root, "up", "--name", run.name + "-2", "--port", str(free_port()))
     assert second.returncode == 2
@@ -356,7 +349,13 @@ def test_make_run_reaches_dev_healthy_then_promotes_and_stops_clean(
     if info.real_node:
         assert after.serving == (new.label,)
         on_the_real_node(info, new)
-        fails_readiness_then_recovers(run, info, new)
+        missing_digest_recovers(info, new)
+        # The delivery loop: real source commits, no command after the push.
+        loop_tool = lambda *args, timeout=30: tool(run.run_root, *args, timeout=timeout)  # noqa: E731
+        delivery_loop.bad_change_recovers(loop_tool, info)
+        delivery_loop.good_change_reaches_prod(loop_tool, info)
+        delivery_loop.panel_shows_lead_time(info)
+        new = versions.Release(versions.Version(after_label(info)), dev(info).digest, "")
 
     screenshot(info, new)
     stop_and_check_clean(run, info, before)
@@ -374,7 +373,7 @@ def test_without_the_real_node_it_says_what_it_left_out(start: Callable[..., Run
     sys.stdout.write(f"\n[platform] without the node, to dev Healthy: {ready_seconds(ready)}s\n")
     assert not info.real_node
     releases = versions.Releases.load(Path(info.state_dir))  # the images are real all the same
-    assert dev(info).digest == releases.seed.digest
+    assert dev(info).digest == releases.build.digest
     view = dev(info)
     assert view.health == "Healthy", view
     assert view.flux_at(info.seeded_commit), view

@@ -16,7 +16,7 @@ from types import FrameType
 
 import httpx
 
-from tools.localplatform import banner, commands
+from tools.localplatform import banner, changes, commands, runner
 from tools.localplatform.console import Console
 from tools.localplatform.orchestrator import Platform
 from tools.localplatform.rundir import AlreadyRunningError, NotRunningError
@@ -28,9 +28,9 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the platform exactly like Ctrl-C
 
 
-def up(name: str, port: int, real_node: bool) -> int:
+def up(name: str, port: int, real_node: bool, prod_gate: str = "auto") -> int:
     console = Console()
-    platform = Platform(console, name, port, real_node)
+    platform = Platform(console, name, port, real_node, prod_gate)
     # Explicitly: a shell starting us in the background may have set SIGINT to "ignore".
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -86,15 +86,29 @@ def main(argv: list[str] | None = None) -> int:
     promote.add_argument("--no-follow", action="store_true", help="commit and push only")
     sub.add_parser("revert", help="revert the last dev promotion and follow the board")
     sub.add_parser("verify", help="the pipeline's verify; reverts when it fails")
+    start.add_argument(
+        "--prod-gate",
+        choices=("auto", "manual"),
+        default=os.environ.get("PROD_GATE", "auto"),
+        help="auto: the runner promotes to prod; manual: make promote-prod",
+    )
     sub.add_parser("status", help="what the board says about dev")
+    change = sub.add_parser("change", help="a real source commit, pushed; follow the pipeline")
+    change.add_argument("kind", choices=("good", "bad"))
+    sub.add_parser("promote-prod", help="promote what staging verified to prod (manual gate)")
+    sub.add_parser("runner", help="the pipeline runner (make run starts it)")
     args = parser.parse_args(argv)
     if args.command == "up":
-        return up(args.name, args.port, not args.no_real_node)
+        return up(args.name, args.port, not args.no_real_node, args.prod_gate)
+    if args.command == "runner":
+        return runner.main()
     run = {
         "promote": lambda: commands.promote(args.kind, follow=not args.no_follow),
         "revert": commands.revert,
         "verify": commands.verify,
         "status": commands.status,
+        "change": lambda: changes.change(args.kind),
+        "promote-prod": commands.promote_prod,
     }[args.command]
     try:
         return run()

@@ -26,6 +26,7 @@ from tools.platformkit.gitops import bootstrap
 from tools.platformkit.gitops.configrepo import ConfigRepo, PipelineError
 from tools.platformkit.gitops.flux import Flux
 from tools.platformkit.kube import Kube
+from tools.platformkit.processes import run_pipeline
 
 Done = Callable[[dev_board.DevView], bool]
 
@@ -35,6 +36,7 @@ class Session:
         self.info = rundir.load()
         os.environ["KUBECACHEDIR"] = str(Path(self.info.state_dir) / "kube-cache")
         self.repo = ConfigRepo(Path(self.info.remote), Path(self.info.work_clone))
+        self.repo.sync()  # the pipeline runner pushes too
         kube = Kube(self.info.kubectl, Path(self.info.kubeconfig))
         state = Path(self.info.state_dir) / "flux"
         self.flux = Flux(kube, self.info.server, Path(self.info.ca_file), state)
@@ -220,3 +222,13 @@ def status() -> int:
     s.say.say(f"config repo HEAD {commit[:12]}: {s.repo.subject()}")
     s.say.say(view.line() if view else "the board shows no backend card yet")
     return 0
+
+
+def promote_prod() -> int:
+    """The manual gate before prod (``make run PROD_GATE=manual``): the pipeline's own
+    promote step, from staging's verified version; the runner then verifies it."""
+    s = Session()
+    result = run_pipeline("pipeline", "promote", "--repo", str(s.repo.work), "--env", "prod",
+                          "--from", "staging", "--push")  # fmt: skip
+    s.say.say(result.stderr.strip() or "prod already runs what staging verified")
+    return result.returncode

@@ -4,8 +4,9 @@
 # ask Flux to fetch, then follow the board until it shows the outcome.
 
 PLATFORM := $(VENV)/bin/python -m tools.localplatform
+PROD_GATE ?= auto
 
-.PHONY: promote-good promote-bad revert verify platform-status
+.PHONY: promote-good promote-bad revert verify platform-status change-good change-bad promote-prod
 
 promote-good: venv ## With `make run` up: promote the next good backend version to dev, follow the board
 	$(PLATFORM) promote good
@@ -21,3 +22,12 @@ verify: venv ## With `make run` up: the pipeline's verify on what serves; revert
 
 platform-status: venv ## With `make run` up: what the board says about dev, in one line
 	$(PLATFORM) status
+
+change-good: venv ## With `make run` up: a real source commit (a backend release), pushed; it reaches prod by itself
+	$(PLATFORM) change good
+
+change-bad: venv ## With `make run` up: a source commit that breaks readiness, pushed; dev recovers by itself
+	$(PLATFORM) change bad
+
+promote-prod: venv ## With `make run PROD_GATE=manual` up: promote what staging verified to prod
+	$(PLATFORM) promote-prod

@@ -24,13 +24,21 @@ from tools.platformkit.node import hoststate, nodebins
 from tools.platformkit.node.containerd import ContainerdConfig
 from tools.platformkit.node.kubelet import NODE_LABEL, NODE_NAME, TAINT_KEY
 
-__all__ = ["BACKEND_IP", "NODE_NAME", "Artifacts", "LocalNode", "missing_prerequisites"]
+__all__ = [
+    "BACKEND_IP",
+    "BACKEND_IPS",
+    "NODE_NAME",
+    "Artifacts",
+    "LocalNode",
+    "missing_prerequisites",
+]
 from tools.platformkit.node.realnode import RealNode
 from tools.platformkit.node.registry import Registry
 
-# The dev backend Service's ClusterIP: there is no cluster DNS, so the board (a host
-# process, through kube-proxy's rules) and the frontend pod name the Service by address.
-BACKEND_IP = "10.96.0.80"
+# Each environment's backend Service ClusterIP: there is no cluster DNS, so the board (a
+# host process, through kube-proxy's rules) and the frontend pods name it by address.
+BACKEND_IPS = {"dev": "10.96.0.80", "staging": "10.96.0.81", "prod": "10.96.0.82"}
+BACKEND_IP = BACKEND_IPS["dev"]
 NODE_SELECTOR = {NODE_LABEL: "real"}
 TOLERATION = {"key": TAINT_KEY, "operator": "Equal", "value": "true", "effect": "NoSchedule"}
 
@@ -84,8 +92,8 @@ class LocalNode:
         self.node.record("registry", registry.pid, str(registry.crane))
         self.node.start(cp, registry.host, artifacts.sandbox)
 
-    def patches(self, deadline: int) -> list[bootstrap.Json]:
-        return bootstrap.node_patches(NODE_SELECTOR, TOLERATION, BACKEND_IP, deadline=deadline)
+    def patches(self, deadline: int, backend_ip: str = BACKEND_IP) -> list[bootstrap.Json]:
+        return bootstrap.node_patches(NODE_SELECTOR, TOLERATION, backend_ip, deadline=deadline)
 
     @property
     def pids(self) -> dict[str, int]:

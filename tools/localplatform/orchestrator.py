@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
 
 import httpx
 
-from tools.localplatform import banner, builds, dev_board, node, rundir, stale, versions
+from tools.localplatform import banner, builds, dev_board, node, rundir, sources, stale, versions
 from tools.localplatform.console import Console
 from tools.localplatform.node import Artifacts, LocalNode
 from tools.platformkit import binaries, images, processes
@@ -39,11 +40,19 @@ from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess
 from tools.platformkit.tofu import Tofu
 
 NAMESPACE = "gitops-platform-dev"  # the dev overlay's own namespace (not retargeted)
-DEADLINE_S = 30  # progressDeadlineSeconds of dev's backend, so a bad version is judged soon
+ENVIRONMENTS = ("dev", "staging", "prod")  # delivered in this order (Flux's dependsOn)
+NAMESPACES = {env: f"gitops-platform-{env}" for env in ENVIRONMENTS}
+# progressDeadlineSeconds of the backends: a new pod starts here in about 4 s and the kubelet
+# judges readiness after failureThreshold 2 x periodSeconds 5 = 10 s; so a version whose pods
+# never get Ready is judged failed 15 s after its last progress (docs/pipeline.md).
+DEADLINE_S = 15
 
 
 class Platform:
-    def __init__(self, console: Console, name: str, board_port: int, real_node: bool) -> None:
+    def __init__(
+        self, console: Console, name: str, board_port: int, real_node: bool,
+        prod_gate: str = "auto",
+    ) -> None:  # fmt: skip
         self.console, self.name, self.board_port = console, name, board_port
         self.want_node = real_node
         self.root = rundir.run_root()
@@ -57,6 +66,8 @@ class Platform:
         self.node: LocalNode | None = None
         self.artifacts = Artifacts(self.state)
         self.ready_s = 0.0
+        self.prod_gate = prod_gate
+        self.runner_pid = 0
 
     def on_down(self, what: str, action: Callable[[], None]) -> None:
         self.undo.append((what, action))
@@ -107,6 +118,9 @@ class Platform:
             self.info.pids |= self.flux.pids
         self._board_identity(kube, cp, proc)
         self._wait_ready(proc, repo.head())
+        self.info.prod_gate = self.prod_gate
+        self.info.save(self.root)
+        self._start_runner()
         self.info.save(self.root)
         return self.info
 
@@ -148,9 +162,15 @@ class Platform:
         def seed() -> None:
             try:
                 releases = self.artifacts.publish(build, sandbox=self.node is not None)
+                source = sources.seed(git.create_repo("services"), self.state / "source")
+                self.info.source_remote, self.info.source_clone = (
+                    str(source.remote),
+                    str(source.work),
+                )
+                self.info.source_url = git.url("services")
                 remote = git.create_repo("gitops-platform")
                 work = self.state / "work"
-                seeded.append(versions.seed_config_repo(remote, work, releases))
+                seeded.append(versions.seed_config_repo(remote, work, releases, ENVIRONMENTS))
             except BaseException as exc:
                 failed.append(exc)
 
@@ -174,24 +194,34 @@ class Platform:
         repo = seeded[0]
         self.info.work_clone, self.info.remote = str(repo.work), str(repo.remote)
         self.info.git_url, self.info.seeded_commit = git.url("gitops-platform"), repo.head()
-        say.say(f"git server {self.info.git_url}: k8s/ seeded, then promoted "
-                f"{versions.SEED.label} as {repo.head()[:12]}")  # fmt: skip
+        say.say(f"git server {self.info.git_url}: k8s/ seeded, then this checkout's build "
+                f"promoted to {', '.join(ENVIRONMENTS)} as {repo.head()[:12]}; the services' "
+                f"source at {self.info.source_url}")  # fmt: skip
+        sources.notify_flux(repo.remote, cp.kubeconfig, binaries.find_kubectl())
         self.info.save(self.root)
         return cp, repo
 
     def _bootstrap(self, cp: ControlPlane) -> None:
         """infra/live/local, applied as on a real cluster: namespaces, Flux's CRDs and
         identities, the GitRepository and dev's Kustomization. State stays in the run."""
-        patches = self.node.patches(DEADLINE_S) if self.node else []
-        dev = {"interval": "10m", "retry_interval": "10s", "timeout": "60s", "patches": patches}
+        local = self.node
+        environments = {
+            env: {
+                "interval": "10m", "retry_interval": "10s", "timeout": "60s",
+                "patches": local.patches(DEADLINE_S, node.BACKEND_IPS[env]) if local else [],
+            }
+            for env in ENVIRONMENTS
+        }  # fmt: skip
         tofu = Tofu("live/local", self.state / "tofu")
         variables = tofu.var_file({
             "kubeconfig": str(cp.kubeconfig),
             "git_url": self.info.git_url,
             "flux_build_dir": str(flux.build_root()),
-            "environments": {"dev": dev},
+            "environments": environments,
+            "board_reader": {"namespace": NAMESPACE, "service_account": dev_board.SERVICE_ACCOUNT},
         })  # fmt: skip
-        with self.console.step("OpenTofu bootstrap (infra/live/local): CRDs, identities, dev"):
+        with self.console.step("OpenTofu bootstrap (infra/live/local): CRDs, identities, "
+                               "dev, staging, prod"):  # fmt: skip
             tofu.init(state=self.state / "tofu" / "terraform.tfstate")
             tofu.run("apply", "-auto-approve", "-no-color", variables)
         self.info.progress_deadline_s = DEADLINE_S if self.node else 600
@@ -199,16 +229,20 @@ class Platform:
     def _start_board(self, backend_url: str) -> ServiceProcess:
         env = {
             "FRONTEND_KUBECONFIG": str(self.state / "board.kubeconfig"),  # written once known
-            "FRONTEND_NAMESPACES": NAMESPACE,
+            "FRONTEND_NAMESPACES": ",".join(NAMESPACES.values()),
+            # The board's own backend panel and pod probes: dev's backend.
+            "FRONTEND_BACKEND_POD_SELECTOR": "app.kubernetes.io/name=backend,environment=dev",
             "FRONTEND_GITOPS_NAMESPACES": flux.NAMESPACE,
             "FRONTEND_BACKEND_URL": backend_url,
             "FRONTEND_PROBE_PODS": "true" if self.node else "false",
             "FRONTEND_PROBE_INTERVAL_SECONDS": "1",
             "FRONTEND_BACKOFF_MAX_SECONDS": "5",
             "FRONTEND_ENVIRONMENT": "local",
-            # The work clone holds the deployment records `make verify` writes: the
-            # delivery panel reads them there (read-only).
-            "FRONTEND_DELIVERY_REPO": str(self.info.work_clone),
+            # The config repository the pipeline pushes its promotions and records to,
+            # and the source repository (lead time from each source commit): read-only.
+            "FRONTEND_DELIVERY_REPO": str(self.info.remote),
+            "FRONTEND_DELIVERY_SOURCE_REPO": str(self.info.source_remote),
+            "FRONTEND_DELIVERY_REFRESH_SECONDS": "5",
             "TMPDIR": str(self.state),  # whatever the Kubernetes client writes goes with the run
         }
         proc = dev_board.board_process(env, self.board_port, self.state / "logs" / "board.log")
@@ -230,29 +264,42 @@ class Platform:
 
     def _wait_ready(self, proc: ServiceProcess, commit: str) -> None:
         real = self.node is not None
-        last = [""]
+        last: dict[str, str] = {}
 
         def healthy() -> bool:
             try:
-                view = dev_board.dev_view(board_status(self.info.board_url), NAMESPACE)
+                status = board_status(self.info.board_url)
             except httpx.HTTPError:
                 return False
-            if view is None:
-                return False
-            if view.line() != last[0]:
-                last[0] = view.line()
-                self.console.say(f"board: {view.line()}")
-            answering = versions.SEED.label in view.serving and view.service_version is not None
-            return (
-                view.health == "Healthy"
-                and view.done
-                and view.flux_at(commit)
-                and (answering or not real)
-            )
+            ready = True
+            for env, namespace in NAMESPACES.items():
+                view = dev_board.dev_view(status, namespace)
+                if view is None:
+                    ready = False
+                    continue
+                if view.line() != last.get(env):
+                    last[env] = view.line()
+                    self.console.say(f"board: {env}: {view.line()}")
+                answering = bool(view.serving) and view.service_version is not None
+                ready = ready and view.health == "Healthy" and view.done and view.flux_at(commit)
+                ready = ready and (answering or not real or env != "dev")
+            return ready
 
-        with self.console.step(f"waiting for the board: dev Healthy, Flux Ready at {commit[:12]}"):
-            wait_for("board: dev Healthy", healthy, 300, alive=proc.alive)
+        with self.console.step(f"waiting for the board: dev, staging and prod Healthy, Flux "
+                               f"Ready at {commit[:12]}"):  # fmt: skip
+            wait_for("board: every environment Healthy", healthy, 300, alive=proc.alive)
         self.ready_s = self.console.elapsed()
+
+    def _start_runner(self) -> None:
+        """The pipeline runner: from now on a push to the source repository delivers itself."""
+        log = self.state / "logs" / "pipeline.log"
+        argv = [sys.executable, "-m", "tools.localplatform", "runner"]
+        first = not self.runner_pid
+        self.runner_pid = processes.spawn(argv, log, {"PYTHONUNBUFFERED": "1"})
+        if first:
+            self.on_down("stopped the pipeline runner", self._stop_runner)
+        self.info.pids["pipeline runner"] = self.runner_pid
+        self.info.save(self.root)
 
     # ---- running and stopping -------------------------------------------------------------
     def memory(self) -> str:
@@ -272,6 +319,9 @@ class Platform:
         total = sum(sizes.values())
         return ", ".join(f"{n} {v:.0f}" for n, v in sizes.items()) + f"; total {total:.0f} MiB"
 
+    def _stop_runner(self) -> None:
+        processes.stop(self.runner_pid, sys.executable, timeout=10)
+
     def problem(self) -> str | None:
         """A component that died while the platform was up, in words (None: all alive)."""
         if self.node is not None and (gone := self.node.problem()):
@@ -280,6 +330,11 @@ class Platform:
             return f"the registry exited (log {self.artifacts.registry.log_path})"
         if self.board is not None and not self.board.alive():
             return f"the board exited: {self.board.log_tail(10)}"
+        if self.runner_pid and (code := processes.exit_code(self.runner_pid)) is not None:
+            # It keeps no state (git is its state): a new one resumes where this one was.
+            self.console.warn(f"the pipeline runner exited ({code}); started a new one "
+                              f"(log {self.state / 'logs' / 'pipeline.log'})")  # fmt: skip
+            self._start_runner()
         if self.flux is not None:
             for controller, pid in self.flux.pids.items():
                 if processes.exit_code(pid) is not None:

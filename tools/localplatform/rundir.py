@@ -60,6 +60,10 @@ class RuntimeInfo:
     service_url: str = ""  # the dev backend Service, by its ClusterIP (real node only)
     registry: str = ""  # the loopback registry holding this run's images
     progress_deadline_s: int = 30
+    source_remote: str = ""  # the services' source, a bare repository on the git server
+    source_clone: str = ""  # the person's work clone of it (make change-good|change-bad)
+    source_url: str = ""
+    prod_gate: str = "auto"  # auto: the runner promotes to prod; manual: make promote-prod
     pids: dict[str, int] = field(default_factory=dict)
 
     def save(self, root: Path | None = None) -> None:

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from tools.platformkit import images
-from tools.platformkit.gitops.configrepo import ConfigRepo
+from tools.platformkit.gitops.configrepo import ConfigRepo, PipelineError
+from tools.platformkit.processes import run_pipeline
 
 IMAGE = "backend"  # the image name listed under the dev overlay's images:
 REPOSITORY = images.REPOSITORIES[IMAGE]
@@ -109,6 +110,7 @@ class Releases:
     revision: str  # the commit the images were built from ("" if unknown)
     releases: tuple[Release, ...]
     frontend_digest: str | None = None  # the frontend build, pushed beside it
+    build_version: str = ""  # BACKEND_VERSION the build baked in (git describe)
 
     def release(self, version: Version) -> Release:
         found = next((r for r in self.releases if r.version == version), None)
@@ -119,6 +121,13 @@ class Releases:
     @property
     def seed(self) -> Release:
         return self.release(SEED)
+
+    @property
+    def build(self) -> Release:
+        """The build itself, as pushed: what a run delivers first when it knows its commit."""
+        label = self.build_version or BASE_TAG
+        ref = images.by_digest(self.registry_host, self.repository, self.base_digest)
+        return Release(Version(label), self.base_digest, ref)
 
     @property
     def bad(self) -> Release:
@@ -206,18 +215,36 @@ def publish(
     return Releases(
         registry_host, REPOSITORY, base,
         build_time=images.env_of(config).get("BACKEND_BUILD_TIME", ""),
+        build_version=images.env_of(config).get("BACKEND_VERSION", ""),
         revision=revision if _SHA.fullmatch(revision) else "",
         releases=tuple(releases), frontend_digest=frontend,
     )  # fmt: skip
 
 
-def seed_config_repo(remote: Path, work: Path, releases: Releases | None = None) -> ConfigRepo:
-    """The config repository seeded from k8s/. With RELEASES, dev then pins real images, as
-    the pipeline would: the frontend build (when published) and the backend at SEED, so
-    the first thing Flux delivers can be pulled and /meta answers the seed's values.
+def seed_config_repo(
+    remote: Path,
+    work: Path,
+    releases: Releases | None = None,
+    environments: Sequence[str] = ("dev",),
+) -> ConfigRepo:
+    """The config repository seeded from k8s/. With RELEASES, each of ENVIRONMENTS then pins
+    real images, as the pipeline would, so the first thing Flux delivers can be pulled:
+    the build itself (backend and frontend, from the checkout's commit) when the build
+    knows its commit, else dev's backend at SEED (and the frontend build, if published).
     Without, dev keeps k8s/'s digests (nothing pulls them: kwok's pods are fakes)."""
     repo = ConfigRepo.seed(remote, work)
     if releases is None:
+        return repo
+    if releases.revision and releases.frontend_digest:
+        for env in environments:
+            result = run_pipeline(
+                "promote", "--repo", str(work), "--env", env, "--source-sha", releases.revision,
+                "--image", f"backend={releases.base_digest}",
+                "--image", f"frontend={releases.frontend_digest}",
+            )  # fmt: skip
+            if result.returncode != 0:
+                raise PipelineError(result.stderr.strip())
+        repo.push()
         return repo
     if releases.frontend_digest:
         frontend = dataclasses.replace(repo, image="frontend")

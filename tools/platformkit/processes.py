@@ -340,6 +340,7 @@ def run_pipeline(
         "rollback": "rollback_cli",
         "delivery-record": "record_cli",
         "delivery-metrics": "metrics_cli",
+        "pipeline": "pipeline.cli",
     }[name]
     argv = [sys.executable, "-m", f"delivery.{module}", *args]
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, timeout=300)

@@ -28,3 +28,40 @@ module "bootstrap" {
   environments    = var.environments
   flux_build_dir  = var.flux_build_dir
 }
+
+# Least privilege for the one board of a local run: in each other environment, the same
+# read-only rules as that environment's own frontend Role (k8s/base/frontend/role.yaml),
+# bound to the board's identity. Made here, not left to Flux, so the board can read every
+# environment from its start (Flux delivers staging only once dev is Ready).
+locals {
+  frontend_rules = yamldecode(file("${path.module}/../../../k8s/base/frontend/role.yaml")).rules
+  board_namespaces = var.board_reader == null ? {} : {
+    for name, namespace in module.bootstrap.environment_namespaces : name => namespace
+    if namespace != var.board_reader.namespace
+  }
+}
+
+resource "kubectl_manifest" "board_reader_role" {
+  for_each = local.board_namespaces
+  yaml_body = yamlencode({
+    apiVersion = "rbac.authorization.k8s.io/v1"
+    kind       = "Role"
+    metadata   = { name = "board-reader", namespace = each.value }
+    rules      = local.frontend_rules
+  })
+}
+
+resource "kubectl_manifest" "board_reader" {
+  for_each = local.board_namespaces
+  yaml_body = yamlencode({
+    apiVersion = "rbac.authorization.k8s.io/v1"
+    kind       = "RoleBinding"
+    metadata   = { name = "board-reader", namespace = each.value }
+    roleRef    = { apiGroup = "rbac.authorization.k8s.io", kind = "Role", name = "board-reader" }
+    subjects = [{
+      kind      = "ServiceAccount"
+      name      = var.board_reader.service_account
+      namespace = var.board_reader.namespace
+    }]
+  })
+}

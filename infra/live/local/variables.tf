@@ -35,3 +35,16 @@ variable "flux_build_dir" {
   description = "tools/flux/build.sh's cache dir (CRDs and RBAC from the pinned Flux modules)."
   type        = string
 }
+
+variable "board_reader" {
+  description = <<-EOT
+    The local board's identity (a ServiceAccount in one environment's namespace). The
+    board is one host process watching every environment, so each other environment's
+    read-only Role "frontend" (delivered by Flux) is bound to it too. null: none.
+  EOT
+  type = object({
+    namespace       = string
+    service_account = string
+  })
+  default = null
+}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from delivery.git import run as git
 from delivery.overlay import read_digests
+from delivery.pipeline import remote
 from tools.platformkit.gitops.gitserver import seed_clone
 from tools.platformkit.paths import REPO_ROOT
 from tools.platformkit.processes import run_pipeline
@@ -57,8 +58,14 @@ class ConfigRepo:
         return f"deploy({self.env}): promote"
 
     def push(self) -> str:
-        git(self.work, "push", "-q", "origin", "HEAD:main")
+        """Push HEAD to main; when another writer (the pipeline runner) pushed first,
+        rebase on theirs and push again, as the pipeline's own pushes do."""
+        remote.push_head(self.work)
         return self.head()
+
+    def sync(self) -> None:
+        """The remote's main and records, before a command acts on what they say."""
+        remote.sync(self.work)
 
     def head(self) -> str:
         return git(self.work, "rev-parse", "HEAD")
@@ -105,7 +112,7 @@ class ConfigRepo:
             "delivery-record", "--repo", str(self.work), "--promotion", promotion,
             "--verdict", verdict,
         )  # fmt: skip
-        git(self.work, "push", "-q", "origin", "refs/notes/deployments")
+        remote.push_notes(self.work)
 
     def _pipeline(self, command: str, *args: str) -> None:
         result = run_pipeline(command, *args)

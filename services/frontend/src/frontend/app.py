@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.types import Scope
@@ -66,7 +67,7 @@ def create_app(
             settings.delivery_repo,
             settings.delivery_since_days,
             settings.delivery_refresh_seconds,
-            read_delivery or read_report,
+            read_delivery or partial(read_report, source_repo=settings.delivery_source_repo),
         )
     runtime = Runtime(
         settings=settings,

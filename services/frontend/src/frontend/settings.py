@@ -98,6 +98,11 @@ class Settings(ServiceSettings):
     delivery_repo: Path | None = Field(
         None, description="Git checkout of the config repository; unset: no delivery panel."
     )
+    delivery_source_repo: Path | None = Field(
+        None,
+        description="Git repository of the services' source, for lead time from each source "
+        "commit; unset: the source commits are looked up in the config repository.",
+    )
     delivery_since_days: int = Field(
         30, ge=1, le=365, description="The delivery panel's window, in days up to now."
     )

@@ -24,7 +24,7 @@ EXIT_OK, EXIT_REFUSED = 0, 4
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,127}$")
 
 
-def _image_digest(value: str) -> tuple[str, str]:
+def image_and_digest(value: str) -> tuple[str, str]:
     name, sep, digest = value.partition("=")
     if not sep or not _IMAGE.fullmatch(name):
         raise argparse.ArgumentTypeError(f"must be <image-name>=sha256:<64 hex>: {value!r}")
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", type=environment, required=True, help="overlay name, e.g. dev")
     parser.add_argument(
         "--image",
-        type=_image_digest,
+        type=image_and_digest,
         action="append",
         required=True,
         metavar="NAME=sha256:…",
@@ -70,6 +70,34 @@ def commit_message(env: str, source_sha: str, digests: dict[str, str]) -> str:
     return f"{subject}\n\n{body}\n\nSource-Commit: {source_sha}\n"
 
 
+def promote(
+    repo: Path,
+    env: str,
+    digests: dict[str, str],
+    source_sha: str,
+    overlays: str = "k8s/overlays",
+    commit: bool = True,
+) -> str | None:
+    """Write DIGESTS into ENV's overlay and commit it; the commit's SHA, or None when the
+    overlay already had them. OverlayError or GitError when refused."""
+    path = repo / overlays / env / "kustomization.yaml"
+    if not path.is_file():
+        raise OverlayError(f"--env: no overlay at {path.relative_to(repo)}")
+    text, changes = set_digests(path.read_text(), digests, str(path.relative_to(repo)))
+    if not changes:
+        sys.stderr.write(f"promote: {env} already runs these digests; nothing to commit\n")
+        return None
+    path.write_text(text)
+    for change in changes:
+        sys.stderr.write(
+            f"promote: {env}: {change.image} {change.old or '(none)'} -> {change.new}\n"
+        )
+    if not commit:
+        return None
+    changed = {change.image: change.new for change in changes}
+    return commit_paths(repo, [path], commit_message(env, source_sha, changed))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -78,23 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--image: the same image name is given twice")
     try:
         repo = toplevel(args.repo.resolve())
-        path = repo / args.overlays / args.env / "kustomization.yaml"
-        if not path.is_file():
-            parser.error(f"--env: no overlay at {path.relative_to(repo)}")
-        text, changes = set_digests(path.read_text(), digests, str(path.relative_to(repo)))
-        if not changes:
-            sys.stderr.write(f"promote: {args.env} already runs these digests; nothing to commit\n")
-            return EXIT_OK
-        path.write_text(text)
-        for change in changes:
-            sys.stderr.write(
-                f"promote: {args.env}: {change.image} {change.old or '(none)'} -> {change.new}\n"
+        if not (repo / args.overlays / args.env / "kustomization.yaml").is_file():
+            parser.error(
+                f"--env: no overlay at {Path(args.overlays) / args.env / 'kustomization.yaml'}"
             )
-        if args.no_commit:
-            return EXIT_OK
-        changed = {change.image: change.new for change in changes}
-        sha = commit_paths(repo, [path], commit_message(args.env, args.source_sha, changed))
-        sys.stdout.write(sha + "\n")
+        sha = promote(repo, args.env, digests, args.source_sha, args.overlays, not args.no_commit)
+        if sha:
+            sys.stdout.write(sha + "\n")
     except (OverlayError, GitError) as exc:
         sys.stderr.write(f"promote: {exc}\n")
         return EXIT_REFUSED

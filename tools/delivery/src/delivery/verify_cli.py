@@ -5,13 +5,16 @@ polls report the expected git SHA (and image digest, if given).
 
 Exit codes:
   0  converged: N consecutive polls matched
-  1  wrong or mixed version still answering at the timeout
+  1  wrong or mixed version still answering at the timeout, or (--judge-rollout)
+     Kubernetes reported the rollout failed (delivery.rollout_evidence), at once
   2  unreachable: nothing usable answered in the final poll
   3  bad input (the message names the argument), or every target refused the
      request with a client error no retry cures (404, 401, 403, ...) or answered 200
      with something that is not a /meta document (another endpoint's JSON, an HTML
      page): a wrong URL or missing credentials, reported at once with the status,
      content type and URL, not after the timeout
+  5  stopped by its caller (``pipeline verify``: a newer promotion superseded the one
+     being verified)
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,12 +32,14 @@ import httpx
 
 from delivery.arguments import Parser, git_sha, image_digest
 from delivery.convergence import EXIT_CODES, Answer, Expected, Outcome, Tracker
+from delivery.rollout_evidence import rollout_failure
 from delivery.verify_network import (
     ServiceRef,
     board_verdict,
     fetch_meta,
     new_client,
     ready_endpoint_urls,
+    rollout_objects,
 )
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -107,8 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAMESPACE/NAME",
         help="with --status-url: also require this rollout complete and Healthy",
     )
+    parser.add_argument(
+        "--judge-rollout",
+        action="store_true",
+        help="with --service and --deployment: stop at once (exit 1) when Kubernetes reports "
+        "the rollout of the expected digest failed (progress deadline exceeded, or a new pod "
+        "in CrashLoopBackOff, ImagePullBackOff, ...)",
+    )
     parser.add_argument("--json", action="store_true", help="write a JSON summary on stdout")
     return parser
+
+
+def _rollout_failed(target: ServiceRef, deployment: str, digest: str | None) -> str | None:
+    try:
+        found, pods, events = rollout_objects(target, deployment.split("/")[1])
+    except (RuntimeError, OSError, ValueError) as exc:
+        sys.stderr.write(f"verify: cannot read the rollout ({exc}); judging by answers only\n")
+        return None
+    return rollout_failure(found, pods, events, digest)
 
 
 def _progress(tracker: Tracker, remaining: float) -> str:
@@ -148,17 +170,32 @@ def _poll(client: httpx.Client, target: str | ServiceRef) -> tuple[Answer, ...]:
         return (Answer(target=f"{target.namespace}/{target.name}", error=str(exc)),)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The options that go together (exit 3 naming them)."""
+    if args.status_url and not args.deployment:
+        parser.error("--status-url needs --deployment")
+    if args.deployment and not (args.status_url or args.judge_rollout):
+        parser.error("--deployment needs --status-url or --judge-rollout")
+    if args.judge_rollout and not (args.service and args.deployment):
+        parser.error("--judge-rollout needs --service and --deployment")
+
+
+EXIT_STOPPED = 5
+
+
+def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = None) -> int:
+    """STOP (for callers in the same process): asked after each poll; a reason ends the
+    wait at once with exit 5."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if bool(args.status_url) != bool(args.deployment):
-        parser.error("--status-url and --deployment go together")
+    _check(parser, args)
     expected = Expected(args.expect_sha, args.expect_digest)
     tracker = Tracker(expected, args.consecutive)
     started = time.monotonic()
     deadline = started + args.timeout
     board_ok = args.status_url is None
     board_message = ""
+    failed: str | None = None
     target: str | ServiceRef = args.url
     if args.service:
         namespace, name = args.service.split("/")
@@ -166,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     with new_client(args.request_timeout) as client:
         while True:
             tracker.record(_poll(client, target))
+            if args.judge_rollout and isinstance(target, ServiceRef) and not tracker.converged:
+                failed = _rollout_failed(target, args.deployment, args.expect_digest)
             if args.status_url:
                 namespace, name = args.deployment.split("/")
                 verdict = board_verdict(client, args.status_url, namespace, name)
@@ -175,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(_progress(tracker, max(remaining, 0.0)))
             if board_message:
                 sys.stderr.write(f"verify: {board_message}\n")
+            if failed:
+                sys.stderr.write(f"verify: the rollout failed: {failed}\n")
+                break
+            if stop is not None and (why := stop()):
+                sys.stderr.write(f"verify: stopped: {why}\n")
+                return EXIT_STOPPED
             if (tracker.converged and board_ok) or remaining <= 0:
                 break
             if tracker.misconfigured:
@@ -182,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                 break
             time.sleep(min(args.interval, max(remaining, 0.0)))
     outcome = tracker.outcome() if board_ok or not tracker.converged else Outcome.MISMATCH
+    if failed:
+        outcome = Outcome.MISMATCH
     elapsed = time.monotonic() - started
     sys.stderr.write(f"verify: {outcome.value} after {elapsed:.1f}s and {tracker.polls} polls\n")
     if args.json:
@@ -196,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             "seen": dict(tracker.seen),
             "last": [asdict(a) for a in tracker.last_answers],
             "board": board_message or None,
+            "rollout_failed": failed,
         }
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     return EXIT_CODES[outcome]

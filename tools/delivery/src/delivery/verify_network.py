@@ -61,26 +61,24 @@ class ServiceRef:
     kubectl: str
 
 
-def ready_endpoint_urls(service: ServiceRef, path: str = "/meta") -> list[str]:
-    """URLs of every ready endpoint of the Service, read from its EndpointSlices."""
+def _kubectl_get(service: ServiceRef, *args: str) -> Any:
     argv = [service.kubectl]
     if service.kubeconfig:
         argv += ["--kubeconfig", service.kubeconfig]
-    argv += [
-        "get",
-        "endpointslices",
-        "-n",
-        service.namespace,
-        "-l",
-        f"kubernetes.io/service-name={service.name}",
-        "-o",
-        "json",
-    ]
+    argv += ["get", "-n", service.namespace, *args, "-o", "json"]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip() or f"kubectl exited {result.returncode}")
+    return json.loads(result.stdout)
+
+
+def ready_endpoint_urls(service: ServiceRef, path: str = "/meta") -> list[str]:
+    """URLs of every ready endpoint of the Service, read from its EndpointSlices."""
+    slices = _kubectl_get(
+        service, "endpointslices", "-l", f"kubernetes.io/service-name={service.name}"
+    )
     urls = []
-    for item in json.loads(result.stdout).get("items", []):
+    for item in slices.get("items", []):
         for endpoint in item.get("endpoints") or []:
             # A missing "ready" means ready, per the EndpointSlice API.
             if (endpoint.get("conditions") or {}).get("ready", True) is False:
@@ -89,6 +87,15 @@ def ready_endpoint_urls(service: ServiceRef, path: str = "/meta") -> list[str]:
                 host = f"[{address}]" if ":" in address else address
                 urls.append(f"http://{host}:{service.port}{path}")
     return sorted(set(urls))
+
+
+def rollout_objects(service: ServiceRef, deployment: str) -> tuple[Any, list[Any], list[Any]]:
+    """The Deployment, its namespace's pods and Warning events (what ``rollout_evidence``
+    judges), read with the same kubectl and identity as the endpoints."""
+    found = _kubectl_get(service, "deployment", deployment)
+    pods = _kubectl_get(service, "pods").get("items", [])
+    events = _kubectl_get(service, "events", "--field-selector", "type=Warning").get("items", [])
+    return found, pods, events
 
 
 @dataclass(frozen=True)

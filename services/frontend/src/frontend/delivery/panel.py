@@ -38,13 +38,16 @@ class Unavailable(RuntimeError):
     """The history cannot be read at all (no git, no checkout): the message says why."""
 
 
-def read_report(repo: Path, since: datetime, until: datetime) -> Report:
-    """The real reader: ``delivery.history`` reads the promotions, ``delivery.dora`` computes."""
+def read_report(
+    repo: Path, since: datetime, until: datetime, source_repo: Path | None = None
+) -> Report:
+    """The real reader: ``delivery.history`` reads the promotions, ``delivery.dora`` computes.
+    SOURCE_REPO holds the source commits (lead time) when they are not in REPO."""
     if shutil.which("git") is None:
         raise Unavailable(GIT_MISSING)
     if not repo.is_dir():
         raise Unavailable(f"{repo} is not a directory (no checkout of the config repository yet)")
-    return compute(read_history(repo), since=since, until=until)
+    return compute(read_history(repo, source_repo), since=since, until=until)
 
 
 def describe(exc: BaseException) -> str:
