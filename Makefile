@@ -87,6 +87,10 @@ bench-backend: venv ## Benchmark the backend beside podinfo (builds podinfo; ins
 bench-delivery: venv ## Time delivery-metrics on a synthetic history of 10,000 promotions
 	$(UV) run --frozen python bench/delivery_metrics.py
 
+.PHONY: bench-loop
+bench-loop: venv ## A bad source push -> recovered, a good one -> prod, with no command (needs `make run` up)
+	$(UV) run --frozen python bench/delivery_loop.py --rounds 2
+
 .PHONY: bench-node
 bench-node: venv ## Push of a promotion -> new pods Ready on the real node, by step (needs `make run` up)
 	$(UV) run --frozen python bench/node_delivery.py --rounds 3

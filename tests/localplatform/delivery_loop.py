@@ -91,7 +91,27 @@ def source_head(info: rundir.RuntimeInfo) -> str:
     return git(Path(info.source_remote), "rev-parse", "refs/heads/main")
 
 
+def pipeline_log(info: rundir.RuntimeInfo, lines: int = 60) -> str:
+    path = Path(info.state_dir) / "logs" / "pipeline.log"
+    return "\n".join(path.read_text().splitlines()[-lines:])
+
+
+@contextmanager
+def showing_the_pipeline_log(info: rundir.RuntimeInfo) -> Iterator[None]:
+    """On a failed check, the runner's own account of what it did (its run dir goes)."""
+    try:
+        yield
+    except AssertionError:
+        sys.stdout.write(f"\n[loop] the pipeline runner's log:\n{pipeline_log(info)}\n")
+        raise
+
+
 def bad_change_recovers(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float]:
+    with showing_the_pipeline_log(info):
+        return _bad_change_recovers(tool, info)
+
+
+def _bad_change_recovers(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float]:
     """make change-bad: dev Degraded with the reason, then Healthy at the previous version
     with no other command; the promotion, its revert and both records in git; staging and
     prod untouched."""
@@ -152,6 +172,11 @@ def _promotion_pushed(info: rundir.RuntimeInfo, since: float) -> float:
 
 
 def good_change_reaches_prod(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float]:
+    with showing_the_pipeline_log(info):
+        return _good_change_reaches_prod(tool, info)
+
+
+def _good_change_reaches_prod(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float]:
     """make change-good: the source commit is built, verified in dev and staging, reaches prod."""
     began_wall, began = time.time(), time.monotonic()
     result = tool("change", "good", timeout=900)

@@ -125,7 +125,7 @@ def promote(kind: str, follow: bool = True) -> int:
                         v.health == "Healthy", 120) if follow else 0  # fmt: skip
     s.say.say(f"expect: new pods start but never get ready (their readiness dependency never "
               f"answers); the old version keeps serving; after the {deadline}s progress "
-              "deadline the card turns Degraded. Then: make revert (or make verify)")  # fmt: skip
+              "deadline the card turns Degraded; then the pipeline runner reverts it")  # fmt: skip
     return s.follow("Degraded", lambda v: v.health == "Degraded", deadline + 90) if follow else 0
 
 

@@ -11,7 +11,7 @@ PROD_GATE ?= auto
 promote-good: venv ## With `make run` up: promote the next good backend version to dev, follow the board
 	$(PLATFORM) promote good
 
-promote-bad: venv ## With `make run` up: promote a broken version; the board turns Degraded (30 s deadline)
+promote-bad: venv ## With `make run` up: promote a broken version; Degraded after the 15 s deadline, then the pipeline reverts it
 	$(PLATFORM) promote bad
 
 revert: venv ## With `make run` up: revert the last dev promotion commit, follow the board to Healthy

@@ -3,13 +3,16 @@
 Start order (each step registers how to undo it; ``down`` runs them in reverse):
 run lock and state dir -> builds and images (cached after the first run) -> the real
 node's bridge (root only) -> control plane on the bridge's address, while the registry
-starts, the images are pushed and every backend version derived (real digests), and
-the config repository is seeded with them -> the real node (containerd, kubelet,
-kube-proxy) -> board process (it imports while the rest starts) -> the OpenTofu
-bootstrap (infra/live/local: namespaces, Flux's CRDs and identities, the GitRepository
-and dev's Kustomization) -> Flux -> the board's identity, once Flux has delivered its
-ServiceAccount -> wait until the board says dev is Healthy at the seeded commit, its
-pods answering /meta. Stopping is the same list backwards; each step is timed and printed.
+starts, the images are pushed and every backend version derived (real digests), the
+source repository is seeded with this checkout's history and the config repository
+with k8s/ and the build promoted to dev, staging and prod -> the real node (containerd,
+kubelet, kube-proxy) -> board process (it imports while the rest starts) -> the
+OpenTofu bootstrap (infra/live/local: namespaces, Flux's CRDs and identities, the
+GitRepository, the three Kustomizations, the board's read access) -> Flux -> the
+board's identity, once Flux has delivered its ServiceAccount -> wait until the board
+says every environment is Healthy at the seeded commit -> the pipeline runner
+(``runner``), which from then on delivers each push to the source repository.
+Stopping is the same list backwards; each step is timed and printed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from collections.abc import Callable
 
 import httpx
 
-from tools.localplatform import banner, builds, dev_board, node, rundir, sources, stale, versions
+from tools.localplatform import (
+    banner,
+    builds,
+    dev_board,
+    node,
+    rundir,
+    runner,
+    sources,
+    stale,
+    versions,
+)
 from tools.localplatform.console import Console
 from tools.localplatform.node import Artifacts, LocalNode
 from tools.platformkit import binaries, images, processes
@@ -120,8 +133,8 @@ class Platform:
         self._wait_ready(proc, repo.head())
         self.info.prod_gate = self.prod_gate
         self.info.save(self.root)
-        self._start_runner()
-        self.info.save(self.root)
+        if self.node is not None:  # kwok's fake pods answer nothing that verify could judge
+            self._start_runner()
         return self.info
 
     def _check_port(self) -> None:
@@ -295,7 +308,9 @@ class Platform:
         log = self.state / "logs" / "pipeline.log"
         argv = [sys.executable, "-m", "tools.localplatform", "runner"]
         first = not self.runner_pid
-        self.runner_pid = processes.spawn(argv, log, {"PYTHONUNBUFFERED": "1"})
+        # The mark lets the next run find it and its steps if this one is killed (stale).
+        env = {"PYTHONUNBUFFERED": "1", runner.RUNNER_MARK: str(self.state)}
+        self.runner_pid = processes.spawn(argv, log, env)
         if first:
             self.on_down("stopped the pipeline runner", self._stop_runner)
         self.info.pids["pipeline runner"] = self.runner_pid

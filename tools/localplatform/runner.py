@@ -30,6 +30,7 @@ from delivery.pipeline import plan, remote, state
 from tools.localplatform import rundir
 from tools.platformkit import images
 
+RUNNER_MARK = "GITOPS_PLATFORM_RUNNER"  # in its environment: the run's state dir
 POLL_S = 0.5  # how often the runner looks at the source repository's main
 VERIFY = ("--consecutive", "3", "--interval", "0.5", "--timeout", "180")
 
@@ -159,11 +160,23 @@ class Runner:
     def pid(self) -> int:
         return os.getpid()
 
+    def frontend_source(self, env: str) -> str | None:
+        """The source commit ENV's frontend image was built from: the Source-Commit of the
+        newest commit that brought its digest into the overlay (``git log -S``). The
+        frontend is rebuilt only if its inputs changed since then."""
+        digest = state.read_states(self.paths.config, (env,))[0].digests.get("frontend")
+        if not digest:
+            return None
+        found = git(self.paths.config, "log", "-1", f"-S{digest}",
+                    "--format=%(trailers:key=Source-Commit,valueonly)", "--",
+                    state.overlay_path(env))  # fmt: skip
+        return found.strip() or None
+
     def build_and_promote(self, sha: str, env: str) -> None:
         source = self.paths.source
         git(source, "fetch", "-q", "origin", "+refs/heads/main:refs/remotes/origin/main")
         git(source, "checkout", "-q", "--force", "--detach", sha)
-        since = state.read_states(self.paths.config, (env,))[0].source_sha
+        since = self.frontend_source(env)
         known = since is not None and _has_commit(source, since)
         built = self.pipeline(
             "build",

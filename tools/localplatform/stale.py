@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.localplatform.console import Console
+from tools.localplatform.runner import RUNNER_MARK
 from tools.platformkit import processes
 from tools.platformkit.cluster.controlplane import ControlPlane, clusters_root
 from tools.platformkit.gitops import flux
@@ -39,6 +40,19 @@ def _kill_board(pid: int, state_dir: str) -> bool:
     return False
 
 
+def _kill_runner(state_dir: str) -> list[int]:
+    """The pipeline runner of that run and the steps it had started: their environment
+    carries RUNNER_MARK=<that run's state dir> (``orchestrator._start_runner``)."""
+    killed = []
+    mark = f"{RUNNER_MARK}={state_dir} "
+    for entry in Path("/proc").glob("[0-9]*"):
+        if state_dir and mark in _environ(int(entry.name)) + " ":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+    return killed
+
+
 def clean(current: Path, console: Console) -> None:
     """Stop what the dead run recorded in CURRENT, remove its state, say what was done."""
     try:
@@ -55,6 +69,8 @@ def clean(current: Path, console: Console) -> None:
             done.append(f"{controller} pid {pids[controller]}")
     if "board" in pids and _kill_board(pids["board"], str(info.get("state_dir") or "")):
         done.append(f"board pid {pids['board']}")
+    if runner := _kill_runner(str(info.get("state_dir") or "")):
+        done.append(f"pipeline runner and its steps (pids {', '.join(map(str, runner))})")
     # Before the state dir goes: the node's mounts live under it.
     done += [f"real node: {what}" for what in realnode.clean_stale()]
     registry = Registry(nodebins.bin_dir(), Path(str(info.get("state_dir") or "")) / "registry")

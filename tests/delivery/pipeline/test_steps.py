@@ -383,3 +383,22 @@ def test_verify_defaults_to_verify_cli(config: Config, monkeypatch: pytest.Monke
 def test_target_argv(target: Target, digest: str | None, judge: bool, expected: list[str]) -> None:
     common = ["--expect-sha", S1, "-n", "3", "--interval", "1.0", "--timeout", "60"]
     assert target.argv("dev", S1, digest, judge, 60) == common + expected
+
+
+def test_verifying_the_previous_version_again_is_not_stopped_by_the_revert_itself(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, second = deployed(config)
+    monkeypatch.setattr(steps, "CHECK_EVERY_S", 0.0)
+    answers = iter([1, 0])  # the promotion fails; the previous version answers again
+    reasons: list[str | None] = []
+
+    def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = None) -> int:
+        assert argv is not None
+        assert stop is not None
+        reasons.append(stop())
+        return next(answers)
+
+    monkeypatch.setattr(verify_cli, "main", main)
+    assert steps.verify(config.work, second, URL, push=True) == steps.RESTORED
+    assert reasons == [None, None]  # the revert is not a newer promotion to wait for

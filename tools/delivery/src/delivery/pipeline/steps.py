@@ -198,7 +198,11 @@ def verify(
         return BAD_INPUT
     env = found.environment
     newer = Superseded(repo, promotion, env, push)
-    check = verify_main or (lambda argv: verify_cli.main(list(argv), stop=newer))
+
+    def checker(since: Superseded) -> Callable[[Sequence[str]], int]:
+        return verify_main or (lambda argv: verify_cli.main(list(argv), stop=since))
+
+    check = checker(newer)
     say(f"verify {env}: {found.source_sha[:12]} ({(found.digest or 'no digest')[:19]}...)")
     code = check(target.argv(env, found.source_sha, found.digest, True, target.timeout))
     at = _now()
@@ -214,7 +218,7 @@ def verify(
         say(f"verify exited {code}: the request is wrong, not the rollout; nothing reverted")
         return BAD_INPUT
     record(repo, promotion, "failed", at, run_url)
-    return _restore(repo, promotion, env, code, target, check, push, run_url, after_push)
+    return _restore(repo, promotion, env, code, target, push, run_url, after_push, checker)
 
 
 def _restore(
@@ -223,10 +227,10 @@ def _restore(
     env: str,
     code: int,
     target: Target,
-    check: Callable[[Sequence[str]], int],
     push: bool,
     run_url: str | None,
     after_push: Callable[[], None] | None,
+    checker: Callable[[Superseded], Callable[[Sequence[str]], int]],
 ) -> int:
     """After a failed verify: revert, push, verify the previous version, record the restore."""
     try:
@@ -248,7 +252,11 @@ def _restore(
         say("no earlier promotion to verify again")
         return NOT_RESTORED
     say(f"verify {env} again at the previous version {previous_sha[:12]}")
-    again = check(target.argv(env, previous_sha, digest, False, target.timeout))
+    # Superseded from now on means: a commit newer than the revert changed the overlay.
+    revert = run(repo, "rev-parse", "HEAD")  # the revert, as pushed (maybe rebased)
+    again = checker(Superseded(repo, revert, env, push))(
+        target.argv(env, previous_sha, digest, False, target.timeout)
+    )
     if again != 0:
         return NOT_RESTORED
     record(repo, previous, "verified", _now(), run_url)
