@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from delivery.history import read_history
 from delivery.pipeline.state import read_states
 from tools.localplatform import changes, rundir
 from tools.platformkit.board import status as board_status
@@ -72,7 +73,7 @@ def push_and_wait(info: rundir.RuntimeInfo, kind: str) -> tuple[float, str, dict
         if health and health not in seen:
             seen[health] = time.time() - began
         states = read_states(Path(info.remote))
-        if changes.outcome(kind, sha, states):
+        if changes.outcome(kind, sha, states, read_history(Path(info.remote))):
             return began, sha, seen
         time.sleep(0.25)
     raise TimeoutError(f"no outcome for the {kind} change {sha[:12]}")

@@ -111,11 +111,27 @@ def bad_change_recovers(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float
         return _bad_change_recovers(tool, info)
 
 
+def settled(info: rundir.RuntimeInfo, timeout: float = 180) -> None:
+    """Wait until the pipeline has carried what dev runs to prod, each verified (what a
+    person would see before pushing: nothing in flight)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = read_states(Path(info.remote))
+        if (
+            all(s.verdict == "verified" for s in states)
+            and len({s.source_sha for s in states}) == 1
+        ):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the pipeline did not settle: {read_states(Path(info.remote))}")
+
+
 def _bad_change_recovers(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float]:
     """make change-bad: dev Degraded with the reason, then Healthy at the previous version
     with no other command; the promotion, its revert and both records in git; staging and
     prod untouched."""
     remote = Path(info.remote)
+    settled(info)  # what an earlier promotion set going has reached prod
     before = {s.name: s for s in read_states(remote)}
     began_wall, began = time.time(), time.monotonic()
     with watching(info) as watch:

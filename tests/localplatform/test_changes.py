@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from delivery.history import Promotion
 from delivery.pipeline.state import EnvState
+from delivery.records import Record, Verdict
 from tools.localplatform import changes, sources
 from tools.platformkit import images
 from tools.platformkit.paths import REPO_ROOT
@@ -57,29 +60,58 @@ def test_a_settings_file_that_moved_on_is_refused_by_name(tree: Path) -> None:
         changes.edit(tree, "good")
 
 
-def _states(dev: EnvState, prod: EnvState) -> list[EnvState]:
-    return [dev, EnvState("staging"), prod]
+T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def _record(verdict: Verdict, at: datetime, source: str) -> Record:
+    return Record("dev", verdict, at, source, None, None)
+
+
+def _promotion(sha: str, source: str, records: tuple[Record, ...], reverted: datetime | None,
+               env: str = "dev") -> Promotion:  # fmt: skip
+    return Promotion(sha, env, T0, source, T0, records, "r" * 40 if reverted else None, reverted)
+
+
+PREVIOUS_OLD_RECORD = _promotion("1" * 40, OLD, (_record("verified", T0, OLD),), None)
+PREVIOUS_RESTORED = _promotion(
+    "1" * 40, OLD,
+    (_record("verified", T0, OLD), _record("verified", T0 + timedelta(seconds=20), OLD)), None,
+)  # fmt: skip
+BAD_REVERTED = _promotion(
+    "2" * 40, BAD, (_record("failed", T0 + timedelta(seconds=15), BAD),),
+    T0 + timedelta(seconds=16),
+)  # fmt: skip
+DEV_BACK = EnvState("dev", promotion="1" * 40, source_sha=OLD, verdict="verified",
+                    failed=frozenset({BAD}))  # fmt: skip
+DEV_GOOD = EnvState("dev", source_sha=GOOD, verdict="verified")
 
 
 @pytest.mark.parametrize(
-    ("kind", "dev", "prod", "done"),
+    ("kind", "dev", "prod", "history", "done"),
     [
-        ("bad", EnvState("dev", source_sha=BAD, tried=frozenset({BAD})), EnvState("prod"), None),
-        ("bad", EnvState("dev", source_sha=OLD, verdict="verified", failed=frozenset({BAD})),
-         EnvState("prod"), "failed in dev and was reverted"),
-        ("good", EnvState("dev", source_sha=GOOD, verdict="verified"), EnvState("prod"), None),
-        ("good", EnvState("dev", source_sha=GOOD, verdict="verified"),
-         EnvState("prod", source_sha=GOOD, verdict="verified"), "is verified in prod"),
-        ("good", EnvState("dev", source_sha=GOOD, verdict="verified"),
-         EnvState("prod", source_sha=GOOD), None),
+        # the bad promotion in effect, not judged yet
+        ("bad", EnvState("dev", source_sha=BAD, tried=frozenset({BAD})), EnvState("prod"),
+         [], None),
+        # reverted, but the version in effect has no record since: the restore is pending
+        ("bad", DEV_BACK, EnvState("prod"), [PREVIOUS_OLD_RECORD, BAD_REVERTED], None),
+        # reverted, and the restore recorded after the revert: over
+        ("bad", DEV_BACK, EnvState("prod"), [PREVIOUS_RESTORED, BAD_REVERTED],
+         "failed in dev and was reverted"),
+        ("good", DEV_GOOD, EnvState("prod"), [], None),
+        ("good", DEV_GOOD, EnvState("prod", source_sha=GOOD, verdict="verified"), [],
+         "is verified in prod"),
+        ("good", DEV_GOOD, EnvState("prod", source_sha=GOOD), [], None),
     ],
 )  # fmt: skip
-def test_the_outcome_is_read_from_the_environments(
-    kind: str, dev: EnvState, prod: EnvState, done: str | None
+def test_the_outcome_is_read_from_the_environments_and_their_records(
+    kind: str, dev: EnvState, prod: EnvState, history: list[Promotion], done: str | None
 ) -> None:
     sha = BAD if kind == "bad" else GOOD
-    found = changes.outcome(kind, sha, _states(dev, prod))
-    assert found == done if done is None else done in (found or "")
+    found = changes.outcome(kind, sha, [dev, EnvState("staging"), prod], history)
+    if done is None:
+        assert found is None
+    else:
+        assert done in (found or "")
 
 
 def test_a_failed_build_is_read_from_the_runner_journal(tmp_path: Path) -> None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from delivery.git import GitError
 from delivery.git import run as git
+from delivery.history import Promotion, read_history
 from delivery.pipeline import state
 from tools.localplatform import rundir
 from tools.localplatform.console import Console
@@ -73,12 +75,21 @@ def push_change(work: Path, kind: str) -> str:
     return git(work, "rev-parse", "HEAD")
 
 
-def outcome(kind: str, sha: str, states: list[state.EnvState]) -> str | None:
-    """What the pipeline did with SHA, once it is over (None: still going)."""
+def outcome(
+    kind: str, sha: str, states: list[state.EnvState], history: Sequence[Promotion]
+) -> str | None:
+    """What the pipeline did with SHA, once it is over (None: still going). A failure is
+    over when the version in effect again has a record written after the revert: the
+    restore (HISTORY: the config repository's promotions)."""
     by = {s.name: s for s in states}
     dev, prod = by["dev"], by.get("prod")
-    if sha in dev.failed and dev.verdict == "verified":
-        return f"{sha[:12]} failed in dev and was reverted; dev is verified at {dev.source_sha}"
+    failed = [p for p in history if p.environment == "dev" and p.source_sha == sha]
+    reverted = [p.reverted_at for p in failed if p.reverted_at is not None]
+    current = next((p for p in history if p.sha == dev.promotion), None)
+    if reverted and current is not None and current.records:
+        last = current.records[-1]
+        if last.verdict == "verified" and last.at >= max(reverted):
+            return f"{sha[:12]} failed in dev and was reverted; dev is verified at {dev.source_sha}"
     if kind == "good" and prod is not None and prod.source_sha == sha and prod.verdict:
         return f"{sha[:12]} is {prod.verdict} in prod"
     return None
@@ -113,11 +124,12 @@ def change(kind: str) -> int:
     try:
         while time.monotonic() < deadline:
             states = state.read_states(Path(info.remote))
+            history = read_history(Path(info.remote))
             line = "; ".join(s.describe() for s in states)
             if line != last:
                 say.say(line)
                 last = line
-            if done := outcome(kind, sha, states):
+            if done := outcome(kind, sha, states, history):
                 say.say(f"done: {done}")
                 return 0 if (kind == "good") == ("prod" in done) else 1
             if build_failed(journal, sha):
