@@ -74,8 +74,8 @@ def push_and_wait(info: rundir.RuntimeInfo, kind: str) -> tuple[float, str, dict
         health = dev_health(info)
         if health and health not in seen:
             seen[health] = time.time() - began
-        states = read_states(Path(info.remote))
-        if changes.outcome(kind, sha, states, read_history(Path(info.remote))):
+        history = read_history(Path(info.remote))
+        if changes.outcome(kind, sha, read_states(Path(info.remote), history=history), history):
             return began, sha, seen
         time.sleep(0.25)
     raise TimeoutError(f"no outcome for the {kind} change {sha[:12]}")

@@ -123,8 +123,8 @@ def change(kind: str) -> int:
     journal = Path(info.state_dir) / "logs" / "pipeline.jsonl"
     try:
         while time.monotonic() < deadline:
-            states = state.read_states(Path(info.remote))
             history = read_history(Path(info.remote))
+            states = state.read_states(Path(info.remote), history=history)
             line = "; ".join(s.describe() for s in states)
             if line != last:
                 say.say(line)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from delivery.git import GitError
 from delivery.git import run as git
+from delivery.overlay import read_digests
 from delivery.pipeline import plan, remote, state
 from tools.localplatform import rundir
 from tools.platformkit import images
@@ -76,7 +77,7 @@ class Runner:
         line = {"at": round(time.time(), 3), "event": event, **fields}
         with self.journal.open("a") as out:
             out.write(json.dumps(line) + "\n")
-        detail = " ".join(f"{k}={v}" for k, v in fields.items() if k != "output")
+        detail = " ".join(f"{k}={v}" for k, v in fields.items())
         print(f"[pipeline] {event} {detail}".rstrip(), flush=True)
 
     def source_head(self) -> str | None:
@@ -164,12 +165,12 @@ class Runner:
         """The source commit ENV's frontend image was built from: the Source-Commit of the
         newest commit that brought its digest into the overlay (``git log -S``). The
         frontend is rebuilt only if its inputs changed since then."""
-        digest = state.read_states(self.paths.config, (env,))[0].digests.get("frontend")
+        path = state.overlay_path(env)
+        digest = read_digests(git(self.paths.config, "show", f"HEAD:{path}"), path).get("frontend")
         if not digest:
             return None
         found = git(self.paths.config, "log", "-1", f"-S{digest}",
-                    "--format=%(trailers:key=Source-Commit,valueonly)", "--",
-                    state.overlay_path(env))  # fmt: skip
+                    "--format=%(trailers:key=Source-Commit,valueonly)", "--", path)  # fmt: skip
         return found.strip() or None
 
     def build_and_promote(self, sha: str, env: str) -> None:

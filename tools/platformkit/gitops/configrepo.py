@@ -17,6 +17,7 @@ from pathlib import Path
 from delivery.git import run as git
 from delivery.overlay import read_digests
 from delivery.pipeline import remote
+from delivery.pipeline.state import overlay_path
 from tools.platformkit.gitops.gitserver import seed_clone
 from tools.platformkit.paths import REPO_ROOT
 from tools.platformkit.processes import run_pipeline
@@ -51,7 +52,7 @@ class ConfigRepo:
 
     @property
     def overlay(self) -> str:
-        return f"k8s/overlays/{self.env}/kustomization.yaml"
+        return overlay_path(self.env)
 
     @property
     def _promotion_prefix(self) -> str:

@@ -60,25 +60,12 @@ def push_notes(repo: Path, remote: str = "origin") -> None:
         except GitError:
             if attempt == ATTEMPTS:
                 raise
-        run(repo, "fetch", "-q", remote, f"+{NOTES_REF}:{_REMOTE_NOTES}")
-        run(
-            repo,
-            "notes",
-            "--ref",
-            "deployments",
-            "merge",
-            "-q",
-            "-s",
-            "cat_sort_uniq",
-            _REMOTE_NOTES,
-        )
+        merge_notes(repo, remote)
 
 
-def sync(repo: Path, branch: str = "main", remote: str = "origin") -> None:
-    """Bring a clean work clone to the remote's BRANCH, and merge the remote's records
-    into the clone's (a record written here but not pushed yet is kept)."""
-    run(repo, "fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}")
-    run(repo, "reset", "-q", "--hard", f"{remote}/{branch}")
+def merge_notes(repo: Path, remote: str = "origin") -> None:
+    """Merge the remote's records into the clone's (a union of lines: none lost or doubled);
+    take them as they are when the clone has none. None on the remote yet: nothing to do."""
     try:
         run(repo, "fetch", "-q", remote, f"+{NOTES_REF}:{_REMOTE_NOTES}")
     except GitError:
@@ -89,3 +76,11 @@ def sync(repo: Path, branch: str = "main", remote: str = "origin") -> None:
         run(repo, "update-ref", NOTES_REF, _REMOTE_NOTES)
         return
     run(repo, "notes", "--ref", "deployments", "merge", "-q", "-s", "cat_sort_uniq", _REMOTE_NOTES)
+
+
+def sync(repo: Path, branch: str = "main", remote: str = "origin") -> None:
+    """Bring a clean work clone to the remote's BRANCH, and merge the remote's records
+    into the clone's (a record written here but not pushed yet is kept)."""
+    run(repo, "fetch", "-q", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}")
+    run(repo, "reset", "-q", "--hard", f"{remote}/{branch}")
+    merge_notes(repo, remote)

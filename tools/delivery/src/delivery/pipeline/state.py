@@ -60,12 +60,15 @@ def env_state(env: str, ordered: Sequence[Promotion], digests: dict[str, str]) -
     )
 
 
-def read_states(repo: Path, chain: Sequence[str] = CHAIN) -> list[EnvState]:
-    """Every environment of CHAIN as HEAD of REPO says (a work clone or a bare repository)."""
-    history = {p.sha: p for p in read_history(repo)}
+def read_states(
+    repo: Path, chain: Sequence[str] = CHAIN, history: Sequence[Promotion] | None = None
+) -> list[EnvState]:
+    """Every environment of CHAIN as HEAD of REPO says (a work clone or a bare repository);
+    HISTORY: ``read_history(repo)``, when the caller has read it already."""
+    by_sha = {p.sha: p for p in (read_history(repo) if history is None else history)}
     # git log's order, newest first: committer dates tie within a second.
     order = run(repo, "log", "--format=%H", "HEAD").split()
-    ordered = [history[sha] for sha in order if sha in history]
+    ordered = [by_sha[sha] for sha in order if sha in by_sha]
     states = []
     for env in chain:
         path = overlay_path(env)

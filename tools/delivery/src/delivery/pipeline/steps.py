@@ -16,7 +16,7 @@ from typing import Literal
 from delivery import promote_cli, rollback_cli, verify_cli
 from delivery.git import GitError, run
 from delivery.pipeline import remote
-from delivery.pipeline.state import read_states
+from delivery.pipeline.state import overlay_path, read_states
 from delivery.record_cli import record_for
 from delivery.records import NOTES_REF, Verdict, format_record
 
@@ -154,7 +154,7 @@ class Superseded:
         if self.fetch:
             run(self.repo, "fetch", "-q", "origin", "+refs/heads/main:refs/remotes/origin/main")
             ref = "origin/main"
-        path = f"k8s/overlays/{self.env}/kustomization.yaml"
+        path = overlay_path(self.env)
         newer = run(self.repo, "log", "-1", "--format=%H", f"{self.promotion}..{ref}", "--", path)
         self.by = newer[:12]
         return bool(newer)
