@@ -52,9 +52,9 @@ from tools.platformkit.polling import answers, wait_for
 from tools.platformkit.processes import DEAD_BACKEND, ServiceProcess
 from tools.platformkit.tofu import Tofu
 
-NAMESPACE = "gitops-platform-dev"  # the dev overlay's own namespace (not retargeted)
 ENVIRONMENTS = ("dev", "staging", "prod")  # delivered in this order (Flux's dependsOn)
-NAMESPACES = {env: f"gitops-platform-{env}" for env in ENVIRONMENTS}
+NAMESPACES = {env: f"gitops-platform-{env}" for env in ENVIRONMENTS}  # the overlays' own
+NAMESPACE = NAMESPACES["dev"]  # the board's identity and its backend panel live here
 # progressDeadlineSeconds of the backends: a new pod starts here in about 4 s and the kubelet
 # judges readiness after failureThreshold 2 x periodSeconds 5 = 10 s; so a version whose pods
 # never get Ready is judged failed 15 s after its last progress (docs/pipeline.md).
@@ -216,7 +216,8 @@ class Platform:
 
     def _bootstrap(self, cp: ControlPlane) -> None:
         """infra/live/local, applied as on a real cluster: namespaces, Flux's CRDs and
-        identities, the GitRepository and dev's Kustomization. State stays in the run."""
+        identities, the GitRepository, the three environments' Kustomizations and the
+        board's read access to staging and prod. State stays in the run."""
         local = self.node
         environments = {
             env: {
