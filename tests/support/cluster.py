@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import oracle
 from tools.platformkit import binaries
 from tools.platformkit import tofu as tofu_tools
 from tools.platformkit.cluster.components import COMPONENTS
@@ -62,6 +63,11 @@ _CLUSTER_TIER = _Tier(
 _FLUX_TIER = _Tier(
     "Flux tier", flux_build.missing_prerequisites, flux_build.ensure_built,
     "[flux] building or reusing source- and kustomize-controller (tools/flux/build.sh)",
+    pytest.StashKey[str](),
+)  # fmt: skip
+_ORACLE_TIER = _Tier(
+    "differential tier", oracle.missing_prerequisites, oracle.ensure_built,
+    "[oracle] building or reusing kube-oracle and argo-oracle (tools/oracle/build.sh)",
     pytest.StashKey[str](),
 )  # fmt: skip
 _TOFU_TIER = _Tier(
@@ -102,6 +108,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if with_tofu:
         _prepare(config, _TOFU_TIER, with_tofu)
+    with_oracle = [
+        i for i in items if i.get_closest_marker("oracle") and not i.get_closest_marker("skip")
+    ]
+    if with_oracle:
+        _prepare(config, _ORACLE_TIER, with_oracle)
 
 
 def _prepare(config: pytest.Config, tier: _Tier, selected: list[pytest.Item]) -> None:
@@ -127,6 +138,17 @@ def _prepare(config: pytest.Config, tier: _Tier, selected: list[pytest.Item]) ->
             tier.build()
     except Exception as exc:  # reported by the fixture on every test that needs it
         config.stash[tier.build_error] = f"{tier.name}: build failed: {exc}"
+
+
+@pytest.fixture(scope="session")
+def oracles(request: pytest.FixtureRequest) -> Iterator[oracle.Oracles]:
+    """kube-oracle and argo-oracle, running for the session (tests/support/oracle.py)."""
+    config = request.config
+    if _ORACLE_TIER.build_error in config.stash:
+        pytest.fail(config.stash[_ORACLE_TIER.build_error], pytrace=False)
+    running = oracle.Oracles(oracle.ensure_built())
+    yield running
+    running.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 # (kubelet, kube-proxy) do. Sourced after gobuild.sh (uses log, quiet, ROOT).
 # shellcheck shell=bash
 
-# kubewrapper_init DIR MODULE CMD...: make DIR a wrapper module (named MODULE) whose
+# kubewrapper_init DIR MODULE [CMD...]: make DIR a wrapper module (named MODULE) whose
 # tools are the given k8s.io/kubernetes/cmd/CMD, and cd into it.
 #
 # k8s.io/kubernetes requires its staging modules at v0.0.0 (not served) and maps
@@ -29,6 +29,8 @@ kubewrapper_init() {
   # Only the main module's godebug line sets GODEBUG defaults: keep upstream's.
   gd=$(awk '$1 == "godebug" && $2 ~ /=/ {print $2}' "$kgomod" | head -n1)
   if [ -n "$gd" ]; then go mod edit -godebug="$gd"; log "godebug $gd"; fi
+  # No commands: the caller adds its own packages (tools/oracle/build.sh).
+  [ "$#" -gt 0 ] || return 0
   log "resolving module graph (go get -tool)"
   for m in "$@"; do tools+=("k8s.io/kubernetes/cmd/$m@$K8S_VERSION"); done
   quiet go get -tool "${tools[@]}"

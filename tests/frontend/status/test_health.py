@@ -141,6 +141,40 @@ def test_board_health_equals_argo_when_pods_are_fine(obj: Obj, expected: Health)
     assert _board_health(obj, replicasets, pods) == expected
 
 
+@pytest.mark.parametrize(
+    ("api_version", "expected"),
+    [
+        pytest.param("apps/v1", Health(HealthCode.HEALTHY, ""), id="apps-v1-is-judged"),
+        pytest.param(None, Health(HealthCode.HEALTHY, ""), id="list-item-without-version"),
+        pytest.param(
+            "apps/v1beta2",
+            Health(HealthCode.UNKNOWN, "unsupported Deployment GVK: apps/v1beta2, Kind=Deployment"),
+            id="other-apps-version-is-unknown",
+        ),
+    ],
+)
+def test_only_apps_v1_deployments_are_judged(api_version: str | None, expected: Health) -> None:
+    obj = deployment()
+    obj.pop("apiVersion", None)
+    if api_version is not None:
+        obj["apiVersion"] = api_version
+    assert argo_deployment_health(obj) == expected
+
+
+def test_names_are_quoted_as_go_quotes_them() -> None:
+    obj = edited(deployment(conditions=[DEADLINE]), lambda d: d["metadata"].update(name='a"b'))
+    assert (
+        argo_deployment_health(obj).message == 'Deployment "a\\"b" exceeded its progress deadline'
+    )
+
+
+def test_zero_deletion_time_is_no_deletion_to_argo() -> None:
+    obj = edited(
+        deployment(), lambda d: d["metadata"].update(deletionTimestamp="0001-01-01T00:00:00Z")
+    )
+    assert argo_deployment_health(obj) == Health(HealthCode.HEALTHY, "")
+
+
 def test_replica_failure_is_ignored_by_argo() -> None:
     assert argo_deployment_health(deployment(updated=1, conditions=[QUOTA])) == Health(
         HealthCode.PROGRESSING, f"{WAITING}1 out of 3 new replicas have been updated..."
@@ -514,6 +548,25 @@ POD_CASES = [
         Health(HealthCode.PROGRESSING, ""),
         id="ignore-restart-policy-annotation-not-for-hooks",
     ),
+    # hook.IsHook, found by the differential tier: an empty Argo hook annotation makes a
+    # hook, a lone Skip and Helm's crd-install do not.
+    *(
+        pytest.param(
+            _annotated(
+                _policy(_pod(ready=False, statuses=CRASHING), "Never"),
+                {"argocd.argoproj.io/ignore-restart-policy": "true", key: value},
+            ),
+            expected,
+            id=f"ignore-restart-policy-with-{key.split('/')[0]}-{value or 'empty'}",
+        )
+        for key, value, expected in (
+            ("argocd.argoproj.io/hook", "", Health(HealthCode.PROGRESSING, "")),
+            ("argocd.argoproj.io/hook", "Skip", Health(HealthCode.DEGRADED, BACK_OFF)),
+            ("argocd.argoproj.io/hook", "Skip, Skip", Health(HealthCode.DEGRADED, BACK_OFF)),
+            ("helm.sh/hook", "crd-install", Health(HealthCode.DEGRADED, BACK_OFF)),
+            ("helm.sh/hook", "pre-install", Health(HealthCode.PROGRESSING, "")),
+        )
+    ),
     pytest.param(
         _pod(
             ready=False,
@@ -531,6 +584,11 @@ POD_CASES = [
         _policy(_pod(), "OnFailure"),
         Health(HealthCode.PROGRESSING, ""),
         id="running-hook-pod-is-progressing",
+    ),
+    pytest.param(
+        edited(_pod(), lambda o: o["spec"].pop("restartPolicy", None)),
+        Health(HealthCode.UNKNOWN, ""),
+        id="running-pod-without-restart-policy-matches-no-case",
     ),
     pytest.param(
         _pod(

@@ -79,6 +79,21 @@ def _two_containers(first: Obj, second: Obj, *, pod_ready: bool) -> Obj:
     return obj
 
 
+def _containers(*states: tuple[Obj, bool], pod_ready: bool, never: bool = False) -> Obj:
+    """A pod whose main containers c0, c1, ... are in STATES, each (state, ready)."""
+    statuses = [
+        container_status(f"c{i}", state=state, ready=ready)
+        for i, (state, ready) in enumerate(states)
+    ]
+    obj = _pod(phase="Running", ready=pod_ready, statuses=statuses)
+    obj["spec"]["containers"] = [
+        {"name": f"c{i}", "image": IMAGE_V2, "resources": {}} for i in range(len(states))
+    ]
+    if never:
+        obj["spec"]["restartPolicy"] = "Never"
+    return obj
+
+
 DONE = terminated_state(0, "Completed")
 RUNNING_SECOND = container_status("second", state=running_state(), ready=True)
 CRASH = waiting_state("CrashLoopBackOff", "back-off 40s restarting failed container")
@@ -261,6 +276,80 @@ STATUS_CASES = [
         _two_containers(container_status(state=DONE, ready=False), RUNNING_SECOND, pod_ready=False),
         ("NotReady", "1/2", "0"),
         id="completed-with-running-container-not-ready-pod",
+    ),
+    # kubernetes#124766 (printPod since v1.31): "Completed" gives way to the reason of the
+    # first container that exited non-zero. Found by the differential tier.
+    *(
+        pytest.param(
+            _containers((DONE, False), (failed, False), pod_ready=False, never=True),
+            (shown, "0/2", "0"),
+            id=f"never-completed-beside-{shown}",
+        )
+        for failed, shown in (
+            (terminated_state(1, "Error"), "Error"),
+            (terminated_state(137, "OOMKilled"), "OOMKilled"),
+            (terminated_state(1), "ExitCode:1"),
+            (terminated_state(143, signal=15), "Signal:15"),
+            (terminated_state(128, "ContainerCannotRun"), "ContainerCannotRun"),
+        )
+    ),
+    pytest.param(
+        _containers(
+            (DONE, False),
+            (terminated_state(1, "Error"), False),
+            (running_state(), True),
+            pod_ready=False,
+        ),
+        ("Error", "1/3", "0"),
+        id="completed-error-running-not-ready-pod-shows-error-not-notready",
+    ),
+    pytest.param(
+        _containers(
+            (DONE, False),
+            (terminated_state(1, "Error"), False),
+            (running_state(), True),
+            pod_ready=True,
+        ),
+        ("Running", "1/3", "0"),
+        id="completed-error-running-ready-pod-stays-running",
+    ),
+    pytest.param(
+        _containers((terminated_state(1, "Error"), False), (DONE, False), pod_ready=False),
+        ("Error", "0/2", "0"),
+        id="first-container-error-is-shown-anyway",
+    ),
+    pytest.param(
+        _containers(({"terminated": {}}, False), pod_ready=False),
+        ("ExitCode:0", "0/1", "0"),
+        id="empty-terminated-state-counts-as-terminated",
+    ),
+    pytest.param(
+        _status(
+            _pod(phase="Pending", ready=False, statuses=[]),
+            conditions=[
+                condition("PodScheduled", "True", ""),
+                condition("PodScheduled", "False", "SchedulingGated"),
+            ],
+        ),
+        ("SchedulingGated", "0/1", "0"),
+        id="scheduling-gated-in-any-podscheduled-condition",
+    ),
+    pytest.param(
+        _meta(_pod(), deletionTimestamp="0001-01-01T00:00:00Z"),
+        ("Terminating", "1/1", "0"),
+        id="zero-deletion-time-is-still-a-typed-pods-deletion-mark",
+    ),
+    pytest.param(
+        _pod(
+            ready=False,
+            statuses=_not_ready(
+                CRASH,
+                restarts=1,
+                last_state={"terminated": {"exitCode": 1, "finishedAt": "0001-01-01T00:00:00Z"}},
+            ),
+        ),
+        ("CrashLoopBackOff", "0/1", "1"),
+        id="zero-finish-time-is-no-last-restart",
     ),
 ]
 

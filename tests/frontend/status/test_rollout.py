@@ -26,6 +26,12 @@ def _paused(obj: dict[str, Any]) -> None:
     obj["spec"]["paused"] = True
 
 
+def _with_revision_annotation(value: str) -> dict[str, Any]:
+    obj = deployment()
+    obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = value
+    return obj
+
+
 def _without_revision(obj: dict[str, Any]) -> None:
     del obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
 
@@ -167,6 +173,27 @@ def test_rollout_status_follows_kubectl(obj: dict[str, Any], expected: RolloutSt
                 error=True,
             ),
             id="pinned-revision-unparsable",
+        ),
+        *(
+            pytest.param(
+                _with_revision_annotation(value),
+                1,
+                RolloutStatus(
+                    f'cannot get the revision of deployment "web": '
+                    f"strconv.ParseInt: parsing {quoted}: {why}",
+                    done=False,
+                    error=True,
+                ),
+                id=f"pinned-revision-{name}",
+            )
+            # Found by the differential tier: Python's int() took the first four.
+            for name, value, quoted, why in (
+                ("leading-space", " 1", '" 1"', "invalid syntax"),
+                ("underscore", "1_0", '"1_0"', "invalid syntax"),
+                ("arabic-indic-digit", "\u0661", '"\u0661"', "invalid syntax"),
+                ("present-but-empty", "", '""', "invalid syntax"),
+                ("over-int64", "9" * 20, f'"{"9" * 20}"', "value out of range"),
+            )
         ),
         pytest.param(
             deployment(generation=3, observed=2),

@@ -13,12 +13,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from frontend.status.hooks import is_hook
 from frontend.status.objects import (
     Obj,
     annotation,
     condition,
     deleting,
     flag,
+    go_quote,
     items,
     mapping,
     name,
@@ -31,7 +33,6 @@ from frontend.status.signals import argo_failing_reason, early_causes
 
 HOOK_FINALIZER = "argocd.argoproj.io/hook-finalizer"
 IGNORE_RESTART_POLICY = "argocd.argoproj.io/ignore-restart-policy"
-_HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 # The board shows this many causes in the message; the rest are counted.
 MAX_CAUSES_IN_MESSAGE = 3
 
@@ -86,6 +87,23 @@ def pending_deletion(obj: Obj) -> Health | None:
     return None
 
 
+def unsupported_version(obj: Obj, kind: str, api_version: str) -> Health | None:
+    """gitops-engine judges one version per kind and says Unknown for the others.
+
+    An object without ``apiVersion`` (a List item from the API) is the version watched.
+    """
+    version = text(obj, "apiVersion")
+    if not version or version == api_version:
+        return None
+    group, _, rest = version.rpartition("/")
+    # schema.GroupVersionKind's String(): "group/version, Kind=kind".
+    return Health(HealthCode.UNKNOWN, f"unsupported {kind} GVK: {group}/{rest}, Kind={kind}")
+
+
+def front_door(obj: Obj, kind: str, api_version: str = "apps/v1") -> Health | None:
+    return pending_deletion(obj) or unsupported_version(obj, kind, api_version)
+
+
 def _argo_deployment(deployment: Obj) -> Health:
     """gitops-engine ``getAppsv1DeploymentHealth``: kubectl's rules with paused checked first."""
     if flag(deployment, "spec", "paused"):
@@ -101,7 +119,8 @@ def _argo_deployment(deployment: Obj) -> Health:
     progressing = condition(deployment, "Progressing")
     if progressing is not None and progressing.get("reason") == TIMED_OUT_REASON:
         return Health(
-            HealthCode.DEGRADED, f'Deployment "{name(deployment)}" exceeded its progress deadline'
+            HealthCode.DEGRADED,
+            f"Deployment {go_quote(name(deployment))} exceeded its progress deadline",
         )
     message = replicas_waiting(deployment, waiting)
     if message is None:
@@ -111,14 +130,14 @@ def _argo_deployment(deployment: Obj) -> Health:
 
 def argo_deployment_health(deployment: Mapping[str, Any]) -> Health:
     """Argo CD's health for a live Deployment, exactly."""
-    return pending_deletion(deployment) or _argo_deployment(deployment)
+    return front_door(deployment, "Deployment") or _argo_deployment(deployment)
 
 
 def replicaset_health(replicaset: Mapping[str, Any]) -> Health:
     """Argo CD's ``getAppsv1ReplicaSetHealth`` behind the deletion front door."""
-    deletion = pending_deletion(replicaset)
-    if deletion is not None:
-        return deletion
+    front = front_door(replicaset, "ReplicaSet")
+    if front is not None:
+        return front
     waiting = "Waiting for rollout to finish: "
     if number(replicaset, "metadata", "generation") > number(
         replicaset, "status", "observedGeneration"
@@ -143,9 +162,9 @@ def replicaset_health(replicaset: Mapping[str, Any]) -> Health:
 def _restart_always(pod: Obj) -> bool:
     if text(pod, "spec", "restartPolicy") == "Always":
         return True
-    # Argo CD monorepo only: an opt-in for non-hook pods with a finite restart policy.
-    hook = any(annotation(pod, key) for key in _HOOK_ANNOTATIONS)
-    return annotation(pod, IGNORE_RESTART_POLICY) == "true" and not hook
+    # Argo CD v3.6 (gitops-engine/v3), ahead of the v3.2.11 the project runs: an opt-in for
+    # non-hook pods with a finite restart policy (docs/specs/rollout-semantics.md).
+    return annotation(pod, IGNORE_RESTART_POLICY) == "true" and not is_hook(pod)
 
 
 def _failed_message(pod: Obj) -> str:
@@ -162,16 +181,16 @@ def _failed_message(pod: Obj) -> str:
             return "OOMKilled"
         if number(terminated, "exitCode") != 0:
             exit_code = number(terminated, "exitCode")
-            return f'container "{text(status, "name")}" failed with exit code {exit_code}'
+            return f"container {go_quote(text(status, 'name'))} failed with exit code {exit_code}"
     return ""
 
 
 # One return per Go branch keeps the port checkable against gitops-engine line by line.
 def pod_health(pod: Mapping[str, Any]) -> Health:  # noqa: PLR0911
     """Argo CD's ``getCorev1PodHealth`` behind the deletion front door."""
-    deletion = pending_deletion(pod)
-    if deletion is not None:
-        return deletion
+    front = front_door(pod, "Pod", "v1")
+    if front is not None:
+        return front
     restart_always = _restart_always(pod)
     message = text(pod, "status", "message")
     if restart_always:
@@ -193,8 +212,11 @@ def pod_health(pod: Mapping[str, Any]) -> Health:  # noqa: PLR0911
         return Health(HealthCode.DEGRADED, message or _failed_message(pod))
     if phase == "Running":
         if not restart_always:
-            # Pods with a finite life are assumed to be hooks: Progressing, never Healthy.
-            return Health(HealthCode.PROGRESSING, message)
+            if text(pod, "spec", "restartPolicy") in ("OnFailure", "Never"):
+                # Pods with a finite life are assumed to be hooks: Progressing, never Healthy.
+                return Health(HealthCode.PROGRESSING, message)
+            # No policy at all (never from a server, which defaults it): no case matches.
+            return Health(HealthCode.UNKNOWN, message)
         ready = condition(pod, "Ready")
         if ready is not None and ready.get("status") == "True":
             return Health(HealthCode.HEALTHY, message)

@@ -19,6 +19,18 @@ CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause"
 HASH_LABEL = "pod-template-hash"
 
 _EMPTY: Obj = {}
+# Go's zero time.Time as RFC 3339: metav1.Time.IsZero() is true, so Go code treats it as unset.
+ZERO_TIME = "0001-01-01T00:00:00Z"
+_INT64 = 2**63
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
 
 
 def _at(obj: Obj | None, path: tuple[str, ...]) -> Any:
@@ -105,14 +117,49 @@ def condition(obj: Obj | None, kind: str) -> Obj | None:
 
 
 def deleting(obj: Obj | None) -> bool:
-    return bool(text(obj, "metadata", "deletionTimestamp"))
+    """A deletionTimestamp that is set, as ``Unstructured.GetDeletionTimestamp`` reads it:
+    the zero time counts as unset."""
+    value = text(obj, "metadata", "deletionTimestamp")
+    return bool(value) and timestamp(value) is not None
+
+
+def go_quote(value: str) -> str:
+    """Go's ``%q`` (``strconv.Quote``), which kubectl and Argo CD use around names."""
+    out = ['"']
+    for char in value:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable():  # as Go's IsPrint: U+0020 is the only printable space
+            out.append(char)
+        elif char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif ord(char) < 0x80:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def parse_int64(value: str) -> int:
+    """Go's ``strconv.ParseInt(value, 10, 64)``: ASCII digits after an optional sign, no
+    spaces or underscores, within int64. Raises ValueError with Go's error text."""
+    digits = value[1:] if value[:1] in ("+", "-") else value
+    if not digits or not all("0" <= c <= "9" for c in digits):
+        raise ValueError(f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax")
+    number_ = int(value)
+    if not -_INT64 <= number_ < _INT64:
+        raise ValueError(f"strconv.ParseInt: parsing {go_quote(value)}: value out of range")
+    return number_
 
 
 def revision(obj: Obj | None) -> int:
-    """``deployment.kubernetes.io/revision`` as an int; missing or malformed reads as 0."""
-    value = annotation(obj, REVISION_ANNOTATION)
+    """``deployment.kubernetes.io/revision`` as deploymentutil.Revision parses it
+    (``strconv.ParseInt``); missing or malformed reads as 0."""
     try:
-        return int(value) if value else 0
+        return parse_int64(annotation(obj, REVISION_ANNOTATION))
     except ValueError:
         return 0
 
@@ -140,8 +187,9 @@ def controlled_by(child: Obj, owner: Obj) -> bool:
 
 
 def timestamp(value: object) -> datetime | None:
-    """An RFC 3339 API timestamp as an aware datetime, or None when unset or unparsable."""
-    if not isinstance(value, str) or not value:
+    """An RFC 3339 API timestamp as an aware datetime, or None when unset, Go's zero time
+    (which Go code treats as unset) or unparsable."""
+    if not isinstance(value, str) or not value or value == ZERO_TIME:
         return None
     try:
         parsed = datetime.fromisoformat(value)

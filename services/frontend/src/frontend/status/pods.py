@@ -125,6 +125,11 @@ class _Tally:
     initializing: bool = False
 
 
+def _present(state: Obj, key: str) -> bool:
+    """A state Go decodes to a non-nil pointer: present and not null, even when empty."""
+    return state.get(key) is not None
+
+
 def _walk_init(pod: Obj, tally: _Tally) -> None:
     """Init containers in order, stopping at the first that has not finished."""
     spec_inits = {text(c, "name"): c for c in items(pod, "spec", "initContainers")}
@@ -135,15 +140,16 @@ def _walk_init(pod: Obj, tally: _Tally) -> None:
         if sidecar:
             tally.sidecar_restarts += number(status, "restartCount")
             tally.last_sidecar_restart = _newest(tally.last_sidecar_restart, _finished(status))
-        terminated = mapping(status, "state", "terminated")
-        waiting_reason = text(status, "state", "waiting", "reason")
-        if terminated and number(terminated, "exitCode") == 0:
+        state = mapping(status, "state")
+        terminated = mapping(state, "terminated")
+        waiting_reason = text(state, "waiting", "reason")
+        if _present(state, "terminated") and number(terminated, "exitCode") == 0:
             continue
         if sidecar and status.get("started") is True:
             if status.get("ready") is True:
                 tally.ready += 1
             continue
-        if terminated:
+        if _present(state, "terminated"):
             tally.reason = _exit_reason(terminated, "Init:")
         elif waiting_reason and waiting_reason != "PodInitializing":
             tally.reason = f"Init:{waiting_reason}"
@@ -158,27 +164,45 @@ def _walk_main(pod: Obj, tally: _Tally) -> None:
     # Once past init, only sidecars' restarts still count next to the main containers'.
     tally.restarts, tally.last_restart = tally.sidecar_restarts, tally.last_sidecar_restart
     has_running = False
+    # The reason of the first container (in spec order) that exited non-zero: a pod whose
+    # last word is "Completed" shows it instead (kubernetes#124766, printPod since v1.31).
+    error_reason = ""
     for status in reversed(items(pod, "status", "containerStatuses")):
         tally.restarts += number(status, "restartCount")
         tally.last_restart = _newest(tally.last_restart, _finished(status))
-        terminated = mapping(status, "state", "terminated")
-        if text(status, "state", "waiting", "reason"):
-            tally.reason = text(status, "state", "waiting", "reason")
-        elif terminated:
+        state = mapping(status, "state")
+        terminated = mapping(state, "terminated")
+        if text(state, "waiting", "reason"):
+            tally.reason = text(state, "waiting", "reason")
+        elif _present(state, "terminated"):
             tally.reason = _exit_reason(terminated)
-        elif status.get("ready") is True and "running" in mapping(status, "state"):
+            if number(terminated, "exitCode") != 0:
+                error_reason = tally.reason
+        elif status.get("ready") is True and _present(state, "running"):
             has_running = True
             tally.ready += 1
-    if tally.reason == "Completed" and has_running:
-        ready = condition(pod, "Ready")
-        tally.reason = "Running" if ready and ready.get("status") == "True" else "NotReady"
+    if tally.reason == "Completed":
+        if has_running and _any_condition_true(pod, "Ready"):
+            tally.reason = "Running"
+        elif error_reason:
+            tally.reason = error_reason
+        elif has_running:
+            tally.reason = "NotReady"
+
+
+def _any_condition_true(pod: Obj, kind: str) -> bool:
+    """printPod's hasPodReadyCondition: any condition of the type, not only the first."""
+    conditions = items(pod, "status", "conditions")
+    return any(c.get("type") == kind and c.get("status") == "True" for c in conditions)
 
 
 def pod_status(pod: Mapping[str, Any], now: datetime) -> PodStatus:
     """kubectl's STATUS, READY and RESTARTS columns for one pod."""
     tally = _Tally(reason=text(pod, "status", "reason") or text(pod, "status", "phase"))
-    scheduled = condition(pod, "PodScheduled")
-    if scheduled is not None and scheduled.get("reason") == "SchedulingGated":
+    if any(
+        c.get("type") == "PodScheduled" and c.get("reason") == "SchedulingGated"
+        for c in items(pod, "status", "conditions")
+    ):
         tally.reason = "SchedulingGated"
 
     _walk_init(pod, tally)
@@ -186,9 +210,11 @@ def pod_status(pod: Mapping[str, Any], now: datetime) -> PodStatus:
     if not tally.initializing or (initialized is not None and initialized.get("status") == "True"):
         _walk_main(pod, tally)
 
-    if deleting(pod) and text(pod, "status", "reason") == NODE_LOST:
+    # The typed Pod's pointer: set even when it holds the zero time, unlike deleting().
+    marked = bool(text(pod, "metadata", "deletionTimestamp"))
+    if marked and text(pod, "status", "reason") == NODE_LOST:
         tally.reason = "Unknown"
-    elif deleting(pod) and text(pod, "status", "phase") not in ("Succeeded", "Failed"):
+    elif marked and text(pod, "status", "phase") not in ("Succeeded", "Failed"):
         tally.reason = "Terminating"
 
     sidecars = sum(map(_restartable, items(pod, "spec", "initContainers")))

@@ -12,11 +12,13 @@ from typing import Any
 
 from frontend.status.objects import (
     REVISION_ANNOTATION,
-    annotation,
     condition,
+    go_quote,
+    mapping,
     name,
     number,
     optional_number,
+    parse_int64,
 )
 
 # pkg/util/deployment TimedOutReason: the only signal kubectl treats as a failed rollout.
@@ -34,15 +36,13 @@ class RolloutStatus:
 
 def _pinned_revision_error(deployment: Mapping[str, Any], revision: int) -> str | None:
     """Step 0, only with ``--revision=N``: the Deployment's own revision annotation must match."""
-    value = annotation(deployment, REVISION_ANNOTATION)
+    # deploymentutil.Revision: a missing annotation is revision 0, a present one (even
+    # empty) must parse.
+    value = mapping(deployment, "metadata", "annotations").get(REVISION_ANNOTATION)
     try:
-        running = int(value) if value else 0
-    except ValueError:
-        # Go's strconv.ParseInt error text, as kubectl wraps it.
-        return (
-            f'cannot get the revision of deployment "{name(deployment)}": '
-            f'strconv.ParseInt: parsing "{value}": invalid syntax'
-        )
+        running = parse_int64(value) if isinstance(value, str) else 0
+    except ValueError as exc:
+        return f"cannot get the revision of deployment {go_quote(name(deployment))}: {exc}"
     if revision != running:
         return f"desired revision ({revision}) is different from the running revision ({running})"
     return None
@@ -74,7 +74,7 @@ def rollout_status(deployment: Mapping[str, Any], revision: int = 0) -> RolloutS
         if error is not None:
             return RolloutStatus(error, done=False, error=True)
 
-    deployment_name = name(deployment)
+    deployment_name = go_quote(name(deployment))
     if number(deployment, "metadata", "generation") > number(
         deployment, "status", "observedGeneration"
     ):
@@ -86,16 +86,16 @@ def rollout_status(deployment: Mapping[str, Any], revision: int = 0) -> RolloutS
     # kubectl checks the reason only, not the condition's status.
     if progressing is not None and progressing.get("reason") == TIMED_OUT_REASON:
         return RolloutStatus(
-            f'deployment "{deployment_name}" exceeded its progress deadline',
+            f"deployment {deployment_name} exceeded its progress deadline",
             done=False,
             error=True,
         )
 
     message = replicas_waiting(
-        deployment, f'Waiting for deployment "{deployment_name}" rollout to finish: '
+        deployment, f"Waiting for deployment {deployment_name} rollout to finish: "
     )
     if message is None:
         return RolloutStatus(
-            f'deployment "{deployment_name}" successfully rolled out', done=True, error=False
+            f"deployment {deployment_name} successfully rolled out", done=True, error=False
         )
     return RolloutStatus(message, done=False, error=False)

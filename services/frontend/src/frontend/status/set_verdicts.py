@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from frontend.status.health import Health, HealthCode, pending_deletion
-from frontend.status.objects import Obj, mapping, name, number, optional_number, text
+from frontend.status.health import Health, HealthCode, front_door
+from frontend.status.objects import Obj, go_quote, mapping, name, number, optional_number, text
 from frontend.status.rollout import RolloutStatus
 
 ROLLING_UPDATE = "RollingUpdate"
@@ -75,9 +75,9 @@ def statefulset_rollout_status(sts: Mapping[str, Any]) -> RolloutStatus:
 
 def argo_statefulset_health(sts: Mapping[str, Any]) -> Health:
     """Argo CD's health for a live StatefulSet."""
-    deletion = pending_deletion(sts)
-    if deletion is not None:
-        return deletion
+    front = front_door(sts, "StatefulSet")
+    if front is not None:
+        return front
     waiting = _statefulset_waiting(sts)
     if waiting is None and _strategy(sts) == ON_DELETE:
         ready = number(sts, "status", "readyReplicas")
@@ -97,7 +97,7 @@ def _daemonset_counts(ds: Obj) -> tuple[int, int, int]:
 
 def _daemonset_waiting(ds: Obj) -> str | None:
     updated, desired, available = _daemonset_counts(ds)
-    prefix = f'Waiting for daemon set "{name(ds)}" rollout to finish: '
+    prefix = f"Waiting for daemon set {go_quote(name(ds))} rollout to finish: "
     if updated < desired:
         return f"{prefix}{updated} out of {desired} new pods have been updated..."
     if available < desired:
@@ -116,14 +116,16 @@ def daemonset_rollout_status(ds: Mapping[str, Any]) -> RolloutStatus:
     waiting = _daemonset_waiting(ds)
     if waiting is not None:
         return RolloutStatus(waiting, done=False, error=False)
-    return RolloutStatus(f'daemon set "{name(ds)}" successfully rolled out', done=True, error=False)
+    return RolloutStatus(
+        f"daemon set {go_quote(name(ds))} successfully rolled out", done=True, error=False
+    )
 
 
 def argo_daemonset_health(ds: Mapping[str, Any]) -> Health:
     """Argo CD's health for a live DaemonSet."""
-    deletion = pending_deletion(ds)
-    if deletion is not None:
-        return deletion
+    front = front_door(ds, "DaemonSet")
+    if front is not None:
+        return front
     if _generation_behind(ds):
         return Health(
             HealthCode.PROGRESSING,
