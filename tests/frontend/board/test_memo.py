@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from frontend.assets import Assets
 from frontend.board.builder import build_board
 from frontend.board.memo import BoardMemo
 from frontend.board.model import Board
+from frontend.environments.view import EnvironmentsMemo
 from frontend.rendering import environment
+from tests.frontend.status.fixtures import load_flux
 from tests.frontend.support.fakes import PROBES, StaticCluster
 from tools.platformkit.objects import NOW, rollout
+
+DEV, STAGING = "capflux-dev", "capflux-staging"
 
 
 def _memo() -> tuple[BoardMemo, list[Board]]:
@@ -144,3 +149,41 @@ def test_the_framed_board_and_deltas_are_encoded_once_and_shared_by_every_viewer
     assert all(delta is deltas[0] for delta in deltas)
     assert (deltas[0] or b"").startswith(b"event: delta\ndata: ")
     assert memo.renders == 2
+
+
+def test_the_environments_view_is_sent_again_only_when_it_is_a_new_view() -> None:
+    # Recorded Kustomizations (real Flux) deliver backend to dev and staging.
+    flux = [load_flux("ready").kustomization, load_flux("dependency-not-ready").kustomization]
+    objects = StaticCluster(
+        rollout("backend", DEV) + rollout("backend", STAGING) + flux, (DEV, STAGING)
+    ).snapshot()
+    board = build_board(objects, PROBES, NOW)
+    first = EnvironmentsMemo().view(
+        board.groups, objects.of_kind("kustomizations"), lambda _ns: objects.of_kind("deployments")
+    )
+    # What EnvironmentsMemo makes: a new row object for a changed application; new
+    # columns when a Kustomization changed.
+    row_changed = replace(first, rows=(replace(first.rows[0]),))
+    columns_changed = replace(row_changed, environments=(*row_changed.environments,))
+    views = iter([first, first, row_changed, columns_changed])
+
+    def build() -> Board:
+        return replace(board, environments=next(views))
+
+    memo = BoardMemo(build, environment(Assets.discover(None)))
+
+    async def deltas() -> tuple[str, list[str | None]]:
+        _, full = await memo.get(1)
+        return full, [await memo.delta(n, n + 1) for n in (1, 2, 3)]
+
+    full, (same, one_row, columns) = asyncio.run(deltas())
+    assert 'id="environments"' in full
+    assert same is not None
+    assert one_row is not None
+    assert columns is not None
+    assert "env-app" not in same
+    assert 'id="environments-panel"' not in same
+    assert '<tbody hx-swap-oob="true" class="env-app" id="env-app-backend">' in one_row
+    assert 'id="environments-panel"' not in one_row
+    assert 'id="environments-panel" hx-swap-oob="true"' in columns
+    assert memo.row_renders == 2  # the first view's row, then the one new row object

@@ -14,7 +14,7 @@ from starlette.types import Scope
 
 from frontend import metrics
 from frontend.assets import Assets
-from frontend.board.builder import BoardBuilder
+from frontend.board.assembly import BoardAssembly
 from frontend.board.change_feed import ChangeFeed
 from frontend.board.memo import BoardMemo
 from frontend.board.model import Board
@@ -25,7 +25,7 @@ from frontend.headers import SECURITY_HEADERS
 from frontend.probes.pod_targets import Target, backend_pod_targets, parse_selector
 from frontend.probes.poller import BackendProbes
 from frontend.rendering import environment
-from frontend.routes import api, delivery, feed, health, pages, static
+from frontend.routes import api, delivery, environments, feed, health, pages, static
 from frontend.settings import Settings
 from frontend.state import Runtime
 from servicekit.app import service_app
@@ -53,12 +53,16 @@ def create_app(
     templates = environment(assets)
 
     backend_selector = parse_selector(settings.backend_pod_selector)
-    # Builds run one at a time (the board memo's lock), so the builder needs no lock of its own.
-    builder = BoardBuilder(settings.refresh_seconds)
+    # Builds run one at a time (the board memo's lock), so the assembly needs no lock of its own.
+    assembly = BoardAssembly(settings.refresh_seconds)
 
     def build() -> Board:
-        return builder.build(
-            source.snapshot(), probes.snapshot(), datetime.now(UTC), backend_selector
+        return assembly.build(
+            source.snapshot(),
+            probes.snapshot(),
+            datetime.now(UTC),
+            backend_selector,
+            delivery_panel.outcomes() if delivery_panel is not None else None,
         )
 
     delivery_panel = None  # off unless a checkout of the config repository is configured
@@ -103,7 +107,10 @@ def create_app(
 
     app = service_app("frontend", settings, lifespan)
     app.state.runtime = runtime
-    routers = (pages.router, delivery.router, feed.router, api.router, health.router, static.router)
+    routers = (
+        pages.router, delivery.router, environments.router, feed.router, api.router,
+        health.router, static.router,
+    )  # fmt: skip
     for router in routers:
         app.include_router(router)
     http_metrics = metrics.install(app, runtime)

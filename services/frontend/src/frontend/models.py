@@ -1,4 +1,4 @@
-"""``/api/v1/status`` response schema (v1), published in the OpenAPI document.
+"""``/api/v1/status`` and ``/api/v1/environments`` response schemas, in the OpenAPI document.
 
 Adding optional fields is a compatible change; renaming or removing one needs ``v2``.
 """
@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frontend.environments.chain import Environment
+from frontend.environments.view import Row
 from frontend.status.card import DeploymentCard
 from frontend.status.gitops import GitOpsStatus
 
@@ -77,3 +79,20 @@ class StatusV1(BaseModel):
         description="Workloads (Deployments, StatefulSets, DaemonSets) per health code."
     )
     namespaces: list[NamespaceStatus]
+
+
+class EnvironmentsV1(BaseModel):
+    """Each application across the environments Flux delivers, for CI and tooling.
+
+    ``environments`` are in promotion order (Flux ``dependsOn``); each row's ``cells`` line
+    up with them (null where the environment does not run the application), and its
+    ``steps`` say what promoting one environment's version to the next would change.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"title": "Environments v1"})
+
+    schema_version: Literal["environments/v1"] = "environments/v1"
+    generated_at: datetime
+    board_version: int = Field(description="Grows by one per batched change.")
+    environments: list[Environment]
+    applications: list[Row]

@@ -23,12 +23,15 @@ from markupsafe import Markup
 
 from frontend.board.model import Board, Entry, Group
 from frontend.board.sse import sse_message
+from frontend.environments.view import Row
 
 Cards = dict[str, tuple[Entry, str]]  # anchor -> (what it shows, html), board order
 
 FRAGMENT = "_board.html"
 CARD = "_card.html"
 CHROME = "_chrome.html"
+ENVIRONMENTS = "_environments.html"
+ENVIRONMENT_ROW = "_environment_row.html"
 # Versions whose cards are kept for deltas: at the default 250 ms batch, several seconds.
 KEPT_VERSIONS = 32
 
@@ -47,6 +50,10 @@ class Rendered:
     version: int
     groups: dict[str, RenderedGroup]  # namespace -> its cards, board order
     chrome: str  # banners, backend panel and footer, each an out-of-band swap
+    # The environments view's rows (application -> its row and HTML), each rendered again
+    # only when it is a new row (``frontend.environments.view.EnvironmentsMemo`` keeps the
+    # others), and sent to viewers only then.
+    rows: dict[str, tuple[Row, str]]
     # Joined only when a viewer needs the whole board: at 2,000 cards that is megabytes,
     # and a viewer following along only ever needs the deltas.
     fragment: str | None = None
@@ -63,6 +70,7 @@ class BoardMemo:
         self._versions: OrderedDict[int, Rendered] = OrderedDict()
         self.renders = 0  # whole-board builds
         self.card_renders = 0  # cards rendered (the others reused their HTML)
+        self.row_renders = 0  # environments view rows rendered (likewise)
         # When the build in progress began (monotonic), for liveness: a build that
         # never ends holds the lock, and with it every viewer and the API.
         self.build_since: float | None = None
@@ -90,12 +98,33 @@ class BoardMemo:
             groups[group.namespace] = RenderedGroup(group, cards)
         return groups
 
+    def _render_rows(self, board: Board) -> dict[str, tuple[Row, str]]:
+        previous = next(reversed(self._versions.values())) if self._versions else None
+        if previous is not None and previous.board.environments is board.environments:
+            return previous.rows
+        before = previous.rows if previous is not None else {}
+        template = self._templates.get_template(ENVIRONMENT_ROW)
+        rows: dict[str, tuple[Row, str]] = {}
+        for row in board.environments.rows:
+            kept = before.get(row.application)
+            if kept is not None and kept[0] is row:
+                rows[row.application] = kept
+            else:
+                rows[row.application] = (row, template.render(row=row, board=board))
+                self.row_renders += 1
+        return rows
+
     def _make(self, version: int) -> Rendered:
         board = self._build()
         groups = self._render_cards(board)
+        rows = self._render_rows(board)
         chrome = self._templates.get_template(CHROME).render(board=board, version=version)
         self.renders += 1
-        return Rendered(board, version, groups, chrome)
+        return Rendered(board, version, groups, chrome, rows)
+
+    def _environments_panel(self, rendered: Rendered) -> str:
+        rows = {app: Markup(html) for app, (_, html) in rendered.rows.items()}  # noqa: S704 - autoescaped render
+        return self._templates.get_template(ENVIRONMENTS).render(board=rendered.board, rows=rows)
 
     def _fragment(self, rendered: Rendered) -> str:
         if rendered.fragment is None:
@@ -104,8 +133,9 @@ class BoardMemo:
                 for group in rendered.groups.values()
                 for anchor, (_, card) in group.cards.items()
             }
+            rows = {app: Markup(row) for app, (_, row) in rendered.rows.items()}  # noqa: S704 - autoescaped render
             rendered.fragment = self._templates.get_template(FRAGMENT).render(
-                board=rendered.board, version=rendered.version, cards=html
+                board=rendered.board, version=rendered.version, cards=html, rows=rows
             )
         return rendered.fragment
 
@@ -171,6 +201,23 @@ class BoardMemo:
             known = rendered.deltas[since] = sse_message("delta", delta).encode()
         return known
 
+    def _environment_swaps(self, before: Rendered, after: Rendered) -> list[str]:
+        """The environments view's part of a delta: nothing when it is the same view; its
+        changed rows alone when the environments and the list of applications are the
+        same; else the whole view."""
+        then, now = before.board.environments, after.board.environments
+        if now is then:
+            return []
+        same_columns = now.environments is then.environments
+        if same_columns and [r.application for r in now.rows] == [r.application for r in then.rows]:
+            return [
+                _oob(html, "tbody")
+                for app, (row, html) in after.rows.items()
+                if before.rows[app][0] is not row
+            ]
+        panel = self._environments_panel(after)
+        return [f'<div id="environments-panel" hx-swap-oob="true">{panel}</div>']
+
     async def delta(self, since: int, version: int) -> str | None:
         """What changed from ``since`` to ``version`` as out-of-band swaps, or None.
 
@@ -181,7 +228,7 @@ class BoardMemo:
         after = await self._rendered(version)
         if before is None or list(before.groups) != list(after.groups):
             return None
-        swaps = [after.chrome]
+        swaps = [after.chrome, *self._environment_swaps(before, after)]
         for ns, now in after.groups.items():
             then = before.groups[ns]
             if now is then:
@@ -190,6 +237,10 @@ class BoardMemo:
                 return None
             swaps += group_swaps(ns, then.cards, now.cards)
         return "".join(swaps)
+
+
+def _oob(html: str, tag: str) -> str:
+    return html.replace(f"<{tag} ", f'<{tag} hx-swap-oob="true" ', 1)
 
 
 def _selector(anchor: str) -> str:
@@ -219,6 +270,6 @@ def group_swaps(namespace: str, before: Cards, after: Cards) -> list[str]:
             )  # fmt: skip
             swaps.append(f'<div hx-swap-oob="{where}">{html}</div>')
         elif known[1] != html:
-            swaps.append(html.replace("<article ", '<article hx-swap-oob="true" ', 1))
+            swaps.append(_oob(html, "article"))
         previous = anchor
     return swaps

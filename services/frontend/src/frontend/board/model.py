@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
-from frontend.cluster.kinds import WORKLOAD_KINDS
+from frontend.cluster.kinds import WORKLOAD_KINDS, card_anchor
 from frontend.cluster.snapshot import ObjectSnapshot
+from frontend.environments.view import EMPTY, EnvironmentsView
 from frontend.probes.results import ProbeSnapshot
 from frontend.status.card import DeploymentCard
 from frontend.status.durations import human_duration
@@ -44,13 +45,7 @@ class Entry:
 
     @cached_property  # entries outlive many versions (``BoardBuilder``): worked out once
     def anchor(self) -> str:
-        prefix = _ANCHOR_PREFIX.get(self.card.kind, "d")
-        return f"{prefix}-{self.card.namespace}-{self.card.name}"
-
-
-# Cards are ids in the page: one prefix per kind, so a Deployment and a StatefulSet may
-# share a name. Deployments keep "d-" so links to them stay valid.
-_ANCHOR_PREFIX = {"Deployment": "d", "StatefulSet": "sts", "DaemonSet": "ds"}
+        return card_anchor(self.card.kind, self.card.namespace, self.card.name)
 
 
 @dataclass(frozen=True)
@@ -72,6 +67,8 @@ class Board:
     backend_stale: bool
     banners: tuple[Banner, ...]
     groups: tuple[Group, ...]
+    # Each application across the environments Flux delivers (``frontend.environments``).
+    environments: EnvironmentsView = EMPTY
 
     @property
     def health_counts(self) -> dict[str, int]:

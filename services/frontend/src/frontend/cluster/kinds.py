@@ -52,3 +52,13 @@ GITOPS_KINDS = tuple(kind for kind in KINDS if kind.optional)
 # In the order a namespace's cards are listed (between cards of the same name).
 CARD_KINDS = tuple(kind for kind in KINDS if kind.card)
 PLURALS = {kind.name: kind.plural for kind in KINDS}
+
+
+# Cards are ids in the page: one prefix per kind, so a Deployment and a StatefulSet may
+# share a name. Deployments keep "d-" so links to them stay valid.
+_ANCHOR_PREFIX = {"Deployment": "d", "StatefulSet": "sts", "DaemonSet": "ds"}
+
+
+def card_anchor(kind: str, namespace: str, name: str) -> str:
+    """The id of a workload's card on the board page."""
+    return f"{_ANCHOR_PREFIX.get(kind, 'd')}-{namespace}-{name}"

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -134,6 +134,19 @@ class ObjectSnapshot:
     def of_kind(self, kind: str) -> tuple[Json, ...]:
         """The objects of one kind, by its REST plural (``"pods"``)."""
         return self.objects.get(kind, ())
+
+    def of_kind_in(self, kind: str, namespaces: Collection[str]) -> Iterator[Json]:
+        """The objects of one kind in NAMESPACES: from those namespaces' streams when each
+        watches one namespace (no other object is touched), else filtered."""
+        views = [view for view in self.journals if view.plural == kind]
+        if views and all(view.namespace for view in views):
+            for view in views:
+                if view.namespace in namespaces:
+                    yield from view.items.values()
+            return
+        for obj in self.of_kind(kind):
+            if (obj.get("metadata") or {}).get("namespace") in namespaces:
+                yield obj
 
 
 class ObjectSource(Protocol):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from delivery.dora import compute
 from delivery.history import read_history
-from delivery.report import EnvironmentMetrics, Report
+from delivery.report import EnvironmentMetrics, Event, Report
 from frontend.delivery.chart import Chart, chart
 from frontend.status.durations import spoken_duration
 
@@ -149,8 +149,21 @@ class DeliveryPanel:
         self._read = read
         self._now = now
         self.state = PanelState(repo)
+        self._outcomes: tuple[Report | None, dict[str, Event]] = (None, {})
         self.reads = 0
         self._logged: str | None = None
+
+    def outcomes(self) -> dict[str, Event] | None:
+        """The newest delivery record per environment (the environments view's
+        "verified"), or None before a report is read. The same dict until the next
+        report, so the view is rebuilt only when the records change."""
+        report = self.state.report
+        if report is None:
+            return None
+        if self._outcomes[0] is not report:
+            # Events come oldest first: the last one per environment wins.
+            self._outcomes = (report, {event.environment: event for event in report.events})
+        return self._outcomes[1]
 
     @property
     def poll_seconds(self) -> int:

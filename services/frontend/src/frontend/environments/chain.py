@@ -1,0 +1,166 @@
+"""Environments from Flux Kustomizations: promotion order, what blocks each, what each applied.
+
+An environment is a Kustomization that applied at least one workload. Its place in the
+promotion order comes from ``spec.dependsOn`` (an environment follows those it depends
+on; ties by name), its name from the workloads' environment label where they carry one
+(the Kustomization's name otherwise). ``Ready=False`` with ``DependencyNotReady`` is Flux
+holding it back: the environments it depends on that are not Ready block it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from frontend.cluster.kinds import card_anchor
+from frontend.status.gitops import Verdict, flux_verdict, short_revision
+from frontend.status.health import HealthCode
+from frontend.status.objects import Obj, condition, items, name, namespace, text
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+DEPENDENCY_NOT_READY = "DependencyNotReady"
+
+Ref = tuple[str, str]  # (namespace, Kustomization name)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One workload in a Kustomization's inventory."""
+
+    kind: str
+    namespace: str
+    name: str
+    health: HealthCode | None = None  # its card's, filled in by the view (None: no card)
+
+    @property
+    def anchor(self) -> str:
+        return card_anchor(self.kind, self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    environment: str  # the environment this one waits for
+    phrase: str  # what that one is doing, e.g. "health check failed"
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    source: str  # "<namespace>/<Kustomization>"
+    verdict: Verdict
+    applied_revision: str | None  # short, e.g. main@sha1:0123456789ab
+    attempted_revision: str | None  # short, only when it differs from the applied one
+    workloads: tuple[Applied, ...]
+    blocked_by: tuple[Blocker, ...]
+    message: str | None  # Flux's own words when blocked or failed
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w.namespace for w in self.workloads))
+
+    @property
+    def anchor(self) -> str:
+        return "ks-" + self.source.replace("/", "-")
+
+
+def inventory(kustomization: Obj) -> tuple[Applied, ...]:
+    """The workloads in ``status.inventory``: ids are ``<namespace>_<name>_<group>_<kind>``."""
+    found = []
+    for entry in items(kustomization, "status", "inventory", "entries"):
+        parts = text(entry, "id").split("_")
+        if len(parts) == 4 and parts[2] == "apps" and parts[3] in WORKLOAD_KINDS:
+            found.append(Applied(parts[3], parts[0], parts[1]))
+    return tuple(found)
+
+
+def _ref(kustomization: Obj) -> Ref:
+    return (namespace(kustomization), name(kustomization))
+
+
+def _depends(kustomization: Obj) -> tuple[Ref, ...]:
+    own = namespace(kustomization)
+    return tuple(
+        (text(dep, "namespace") or own, text(dep, "name"))
+        for dep in items(kustomization, "spec", "dependsOn")
+    )
+
+
+def promotion_order(kustomizations: Iterable[Obj]) -> list[Obj]:
+    """Kustomizations with each after everything it depends on (a cycle keeps name order)."""
+    by_ref = {_ref(k): k for k in sorted(kustomizations, key=_ref)}
+    placed: dict[Ref, Obj] = {}
+    visiting: set[Ref] = set()
+
+    def place(ref: Ref) -> None:
+        if ref in placed or ref in visiting or ref not in by_ref:
+            return
+        visiting.add(ref)
+        for dep in _depends(by_ref[ref]):
+            place(dep)
+        visiting.discard(ref)
+        placed[ref] = by_ref[ref]
+
+    for ref in by_ref:
+        place(ref)
+    return list(placed.values())
+
+
+def environments(
+    kustomizations: Iterable[Obj], environment_labels: Mapping[str, str]
+) -> tuple[Environment, ...]:
+    """The environments in promotion order. ``environment_labels`` maps a namespace to the
+    environment label its workloads carry, where they carry one."""
+    ordered = [k for k in promotion_order(kustomizations) if inventory(k)]
+    # Without an environment label, the Kustomizations' names less what they all share
+    # ("gitops-platform-dev", "gitops-platform-staging": dev, staging).
+    prefix = _shared_prefix([name(k) for k in ordered])
+    names: dict[Ref, str] = {}
+    for kustomization in ordered:
+        applied = inventory(kustomization)
+        labels = [environment_labels.get(w.namespace) for w in applied]
+        fallback = name(kustomization).removeprefix(prefix) or name(kustomization)
+        names[_ref(kustomization)] = next((lb for lb in labels if lb), fallback)
+    verdicts = {_ref(k): flux_verdict(k) for k in ordered}
+    found = []
+    for kustomization in ordered:
+        ref = _ref(kustomization)
+        ready = condition(kustomization, "Ready") or {}
+        blocked = text(ready, "status") == "False" and text(ready, "reason") == DEPENDENCY_NOT_READY
+        blockers = tuple(
+            Blocker(names.get(dep, f"{dep[0]}/{dep[1]}"), _phrase(verdicts.get(dep)))
+            for dep in _depends(kustomization)
+            if blocked and (dep not in verdicts or verdicts[dep].state != "ready")
+        )
+        verdict = verdicts[ref]
+        applied_rev = text(kustomization, "status", "lastAppliedRevision")
+        attempted = text(kustomization, "status", "lastAttemptedRevision")
+        found.append(
+            Environment(
+                name=names[ref],
+                source=f"{ref[0]}/{ref[1]}",
+                verdict=verdict,
+                applied_revision=short_revision(applied_rev) if applied_rev else None,
+                attempted_revision=(
+                    short_revision(attempted) if attempted and attempted != applied_rev else None
+                ),
+                workloads=inventory(kustomization),
+                blocked_by=blockers,
+                message=verdict.message if verdict.state != "ready" else None,
+            )
+        )
+    return tuple(found)
+
+
+def _shared_prefix(names: list[str]) -> str:
+    """The dash-ended prefix every name starts with, when there are two names or more."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)  # the most different pair bounds the shared part
+    length = next(
+        (i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first)
+    )
+    return first[: first.rfind("-", 0, length) + 1]
+
+
+def _phrase(verdict: Verdict | None) -> str:
+    return verdict.phrase if verdict is not None else "not found"

@@ -1,0 +1,265 @@
+"""The environments view: one row per application, one cell per environment, built from the
+board (its cards and the live objects) and, when the board reads the config repository,
+the delivery records (pure).
+
+An application is a workload name delivered by the environments' Kustomizations (the
+services of this repository: ``backend``, ``frontend``). Each cell says what that
+environment runs (version, digest, commit, the config revision Flux applied), how it is
+(health, a rollout in flight, why it failed, Warning events), whether the delivery records
+verified it, and since when. Between adjacent cells: what a promotion would change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from delivery.report import Event
+from frontend.environments.chain import Applied, Environment, environments, inventory
+from frontend.environments.changes import Change, promotion_changes
+from frontend.status.health import HealthCode
+from frontend.status.objects import Obj, name, namespace, timestamp
+from frontend.status.shas import short_sha
+
+if TYPE_CHECKING:  # the board holds the view: only its annotations name the board's types
+    from frontend.board.model import Entry, Group
+
+SCHEMA = "environments/v1"
+
+
+@dataclass(frozen=True)
+class Cell:
+    environment: str
+    namespace: str
+    anchor: str  # the card's id on the board
+    version: str  # the image tag (or digest) the workload declares
+    digest: str | None  # short sha256 the pods run, when they report it
+    commit: str | None  # short source commit the backend's /meta reports
+    config_revision: str | None  # short revision Flux last applied to this environment
+    health: HealthCode
+    health_message: str
+    moving: bool  # a rollout is in flight
+    failure: str | None  # why it failed, when Degraded
+    warnings: int  # Warning events on the workload and its pods
+    since: datetime | None  # when the running revision was created
+    verified: str | None  # the delivery records' last outcome here: verified, failed, ...
+    verified_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Promoting ``earlier``'s version to ``later``: what would change (empty: nothing)."""
+
+    earlier: str
+    later: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    application: str
+    cells: tuple[Cell | None, ...]  # one per environment, None where it is not delivered
+    steps: tuple[Step, ...]  # one per adjacent pair that both run it
+
+
+@dataclass(frozen=True)
+class EnvironmentsView:
+    schema: str
+    environments: tuple[Environment, ...]
+    rows: tuple[Row, ...]
+
+
+EMPTY = EnvironmentsView(SCHEMA, (), ())
+
+
+def _version(image: str) -> str:
+    """``repo/app:1.2@sha256:…`` or ``repo/app:1.2`` to ``1.2``; a digest-only image to it."""
+    ref = image.split("@", 1)[0]
+    tail = ref.rsplit("/", 1)[-1]
+    if ":" in tail:
+        return tail.split(":", 1)[1]
+    digest = image.split("@", 1)[1] if "@" in image else ""
+    return short_sha(digest.removeprefix("sha256:")) if digest else "latest"
+
+
+def _cell(env: Environment, entry: Entry, verification: Event | None, revision: str | None) -> Cell:
+    card = entry.card
+    running = card.provenance.running
+    current = card.revisions.current
+    code = card.health.code
+    return Cell(
+        environment=env.name,
+        namespace=card.namespace,
+        anchor=entry.anchor,
+        version=_version(card.images[0] if card.images else card.image),
+        digest=short_sha(running[0].removeprefix("sha256:")) if running else None,
+        commit=short_sha(card.provenance.meta_git_sha) if card.provenance.meta_git_sha else None,
+        config_revision=revision,
+        health=code,
+        health_message=card.health.message,
+        moving=not card.rollout.done and code != HealthCode.DEGRADED,
+        failure=card.health.message if code == HealthCode.DEGRADED else None,
+        warnings=sum(event.count or 1 for event in card.events),
+        since=timestamp(current.created) if current is not None else None,
+        verified=verification.kind if verification is not None else None,
+        verified_at=verification.at if verification is not None else None,
+    )
+
+
+def environments_view(
+    board_groups: Sequence[Group],
+    kustomizations: Sequence[Obj],
+    workloads: Sequence[Obj],
+    verifications: Mapping[str, Event] | None = None,
+) -> EnvironmentsView:
+    """The view of the board's applications across the environments of KUSTOMIZATIONS.
+
+    ``workloads`` are the live Deployments (for what a promotion would change);
+    ``verifications`` the newest delivery record per environment name, if known.
+    """
+    return EnvironmentsMemo().view(
+        board_groups, kustomizations, lambda _namespaces: workloads, verifications
+    )
+
+
+AppKey = tuple[str, int]  # (application, environment index)
+# The live Deployments of the given namespaces (others may come too).
+Workloads = Callable[[Collection[str]], Iterable[Obj]]
+
+
+class EnvironmentsMemo:
+    """The view, kept between board versions and redone only where it may have changed.
+
+    The board builder keeps a namespace's ``Group`` object while nothing in it changes,
+    and the watch cache replaces an object when it changes, so identities say enough: a
+    change in one delivered namespace redoes the cells of that namespace's workloads (a
+    cell whose card is the same object is kept), and the rows and promotion steps of
+    those applications; every other row stays the same object, so the page is sent only
+    the rows that changed (``frontend.board.memo``). New Kustomizations, environment
+    labels or delivery records redo the whole view. A change off the delivered
+    namespaces costs a dict of groups.
+    """
+
+    def __init__(self) -> None:
+        self._view = EMPTY
+        self._kustomizations: tuple[Obj, ...] = ()
+        self._envs: tuple[Environment, ...] = ()
+        self._labels: dict[str, str] = {}
+        self._verifications: Mapping[str, Event] | None = None
+        self._groups: dict[str, Group] = {}  # delivered namespace -> the group last seen
+        # (application, environment index) -> (the entry, the cell made of it)
+        self._cells: dict[AppKey, tuple[Entry, Cell]] = {}
+        self._placed: dict[str, set[AppKey]] = {}  # namespace -> the cells it holds
+        self._objects: dict[tuple[str, str], Obj] = {}  # (namespace, name) -> live workload
+        self._steps: dict[AppKey, tuple[Obj | None, Obj | None, Step]] = {}
+        self._rows: dict[str, Row] = {}
+        self._order: tuple[str, ...] = ()
+        # namespace -> (environment index, workload) for every workload applied there
+        self._applied: dict[str, list[tuple[int, Applied]]] = {}
+        self.builds = 0  # views made (a kept view is not counted)
+
+    def _reset(self, kustomizations: tuple[Obj, ...], labels: dict[str, str]) -> None:
+        self.__init__()  # type: ignore[misc]  # every cache goes with the environments
+        self._kustomizations, self._labels = kustomizations, labels
+        self._envs = environments(kustomizations, labels)
+        for index, env in enumerate(self._envs):
+            for applied in env.workloads:
+                self._applied.setdefault(applied.namespace, []).append((index, applied))
+
+    def view(
+        self,
+        board_groups: Sequence[Group],
+        kustomizations: Sequence[Obj],
+        workloads: Workloads,
+        verifications: Mapping[str, Event] | None = None,
+    ) -> EnvironmentsView:
+        """The view of this board version; ``workloads(namespaces)`` gives the live
+        Deployments of those namespaces (others may come too), read only when needed."""
+        if not kustomizations:
+            if self._view is not EMPTY:
+                self.__init__()  # type: ignore[misc]
+            return EMPTY
+        current = tuple(kustomizations)
+        same = len(current) == len(self._kustomizations) and all(
+            a is b for a, b in zip(current, self._kustomizations, strict=True)
+        )
+        delivered = (
+            {ns for env in self._envs for ns in env.namespaces}
+            if same
+            else {w.namespace for k in current for w in inventory(k)}
+        )
+        groups = {g.namespace: g for g in board_groups if g.namespace in delivered}
+        labels = {ns: g.environment for ns, g in groups.items() if g.environment}
+        if not same or labels != self._labels or verifications is not self._verifications:
+            builds = self.builds
+            self._reset(current, labels)
+            self.builds = builds
+            self._verifications = verifications
+        changed = {ns for ns in delivered if groups.get(ns) is not self._groups.get(ns)}
+        if not changed and self._view is not EMPTY:
+            return self._view
+        self._groups = groups
+        self._update(changed, groups, workloads)
+        self.builds += 1
+        return self._view
+
+    def _update(self, changed: set[str], groups: Mapping[str, Group], workloads: Workloads) -> None:
+        for obj in workloads(changed):
+            where = (namespace(obj), name(obj))
+            if where[0] in changed:
+                self._objects[where] = obj
+        apps: set[str] = set()
+        for ns in changed:
+            group = groups.get(ns)
+            entries = {(e.card.kind, e.card.name): e for e in group.entries} if group else {}
+            before = {key: self._cells.pop(key) for key in self._placed.pop(ns, set())}
+            placed = self._placed[ns] = set()
+            for index, applied in self._applied.get(ns, ()):
+                key = (applied.name, index)
+                entry = entries.get((applied.kind, applied.name))
+                if entry is None or key in self._cells:
+                    continue
+                kept = before.get(key)
+                # A card that is the same object makes the same cell: keep it.
+                cell = kept[1] if kept and kept[0] is entry else self._cell(index, entry)
+                self._cells[key] = (entry, cell)
+                placed.add(key)
+            apps.update(app for app, _ in before.keys() | placed)
+        for app in apps:
+            self._row(app)
+        if len(self._order) != len(self._rows) or not all(a in self._rows for a in self._order):
+            self._order = tuple(sorted(self._rows))
+        rows = tuple(self._rows[app] for app in self._order)
+        self._view = EnvironmentsView(SCHEMA, self._envs, rows)
+
+    def _cell(self, index: int, entry: Entry) -> Cell:
+        env = self._envs[index]
+        verification = (self._verifications or {}).get(env.name)
+        return _cell(env, entry, verification, env.applied_revision)
+
+    def _row(self, app: str) -> None:
+        envs = self._envs
+        cells = tuple(
+            found[1] if (found := self._cells.get((app, i))) else None for i in range(len(envs))
+        )
+        if not any(cells):
+            self._rows.pop(app, None)
+            return
+        steps = []
+        for i in range(len(envs) - 1):
+            earlier, later = cells[i], cells[i + 1]
+            if earlier is None or later is None:
+                continue
+            before = self._objects.get((earlier.namespace, app))
+            after = self._objects.get((later.namespace, app))
+            kept = self._steps.get((app, i))
+            if kept is None or kept[0] is not before or kept[1] is not after:
+                step = Step(envs[i].name, envs[i + 1].name, promotion_changes(before, after))
+                kept = self._steps[(app, i)] = (before, after, step)
+            steps.append(kept[2])
+        old = self._rows.get(app)
+        if old is not None and old.cells == cells and old.steps == tuple(steps):
+            return  # the same row: the page keeps it
+        self._rows[app] = Row(app, cells, tuple(steps))
