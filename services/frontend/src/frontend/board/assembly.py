@@ -10,9 +10,13 @@ from datetime import datetime
 from delivery.report import Event
 from frontend.board.builder import BoardBuilder
 from frontend.board.model import Board
+from frontend.cluster.kinds import CARD_KINDS
 from frontend.cluster.snapshot import ObjectSnapshot
 from frontend.environments.view import EnvironmentsMemo
 from frontend.probes.results import ProbeSnapshot
+
+# What a promotion step compares: every kind of workload the board has cards for.
+WORKLOAD_PLURALS = tuple(kind.plural for kind in CARD_KINDS)
 
 
 class BoardAssembly:
@@ -34,7 +38,9 @@ class BoardAssembly:
         view = self.environments.view(
             board.groups,
             objects.of_kind("kustomizations"),
-            lambda namespaces: objects.of_kind_in("deployments", namespaces),
+            lambda namespaces: (
+                obj for plural in WORKLOAD_PLURALS for obj in objects.of_kind_in(plural, namespaces)
+            ),
             outcomes,
         )
         return replace(board, environments=view)

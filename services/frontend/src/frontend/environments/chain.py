@@ -86,7 +86,10 @@ def _depends(kustomization: Obj) -> tuple[Ref, ...]:
 
 
 def promotion_order(kustomizations: Iterable[Obj]) -> list[Obj]:
-    """Kustomizations with each after everything it depends on (a cycle keeps name order)."""
+    """Kustomizations with each after everything it depends on; ties by name (a
+    Kustomization's dependencies are visited in name order, whatever order its
+    ``dependsOn`` lists them in). A cycle, which Flux itself would never resolve, is
+    broken where it is first entered: every Kustomization is listed once."""
     by_ref = {_ref(k): k for k in sorted(kustomizations, key=_ref)}
     placed: dict[Ref, Obj] = {}
     visiting: set[Ref] = set()
@@ -95,7 +98,7 @@ def promotion_order(kustomizations: Iterable[Obj]) -> list[Obj]:
         if ref in placed or ref in visiting or ref not in by_ref:
             return
         visiting.add(ref)
-        for dep in _depends(by_ref[ref]):
+        for dep in sorted(_depends(by_ref[ref])):
             place(dep)
         visiting.discard(ref)
         placed[ref] = by_ref[ref]
@@ -110,7 +113,8 @@ def environments(
 ) -> tuple[Environment, ...]:
     """The environments in promotion order. ``environment_labels`` maps a namespace to the
     environment label its workloads carry, where they carry one."""
-    ordered = [k for k in promotion_order(kustomizations) if inventory(k)]
+    every = promotion_order(kustomizations)
+    ordered = [k for k in every if inventory(k)]
     # Without an environment label, the Kustomizations' names less what they all share
     # ("gitops-platform-dev", "gitops-platform-staging": dev, staging).
     prefix = _shared_prefix([name(k) for k in ordered])
@@ -120,7 +124,9 @@ def environments(
         labels = [environment_labels.get(w.namespace) for w in applied]
         fallback = name(kustomization).removeprefix(prefix) or name(kustomization)
         names[_ref(kustomization)] = next((lb for lb in labels if lb), fallback)
-    verdicts = {_ref(k): flux_verdict(k) for k in ordered}
+    # Every Kustomization's verdict: a dependency that applies no workload (an "infra"
+    # one) still blocks or not by its own state.
+    verdicts = {_ref(k): flux_verdict(k) for k in every}
     found = []
     for kustomization in ordered:
         ref = _ref(kustomization)

@@ -42,7 +42,10 @@ class Cell:
     health_message: str
     moving: bool  # a rollout is in flight
     failure: str | None  # why it failed, when Degraded
-    warnings: int  # Warning events on the workload and its pods
+    # Warning events about the workload, its ReplicaSets and its current revision's pods
+    # (older pods' warnings are the past), and their distinct reasons, newest first.
+    warnings: int
+    warning_reasons: tuple[str, ...]
     since: datetime | None  # when the running revision was created
     verified: str | None  # the delivery records' last outcome here: verified, failed, ...
     verified_at: datetime | None
@@ -86,6 +89,8 @@ def _version(image: str) -> str:
 
 def _cell(env: Environment, entry: Entry, verification: Event | None, revision: str | None) -> Cell:
     card = entry.card
+    current_pods = {pod.name for pod in card.pods if pod.current}
+    current_events = [e for e in card.events if e.kind != "Pod" or e.name in current_pods]
     running = card.provenance.running
     current = card.revisions.current
     code = card.health.code
@@ -101,7 +106,8 @@ def _cell(env: Environment, entry: Entry, verification: Event | None, revision: 
         health_message=card.health.message,
         moving=not card.rollout.done and code != HealthCode.DEGRADED,
         failure=card.health.message if code == HealthCode.DEGRADED else None,
-        warnings=sum(event.count or 1 for event in card.events),
+        warnings=sum(event.count or 1 for event in current_events),
+        warning_reasons=tuple(dict.fromkeys(event.reason for event in current_events)),
         since=timestamp(current.created) if current is not None else None,
         verified=verification.kind if verification is not None else None,
         verified_at=verification.at if verification is not None else None,
