@@ -208,15 +208,18 @@ class BoardMemo:
         then, now = before.board.environments, after.board.environments
         if now is then:
             return []
-        same_columns = now.environments is then.environments
-        if same_columns and [r.application for r in now.rows] == [r.application for r in then.rows]:
-            return [
-                _oob(html, "tbody")
-                for app, (row, html) in after.rows.items()
-                if before.rows[app][0] is not row
-            ]
-        panel = self._environments_panel(after)
-        return [f'<div id="environments-panel" hx-swap-oob="true">{panel}</div>']
+        whole = '<div id="environments-panel" hx-swap-oob="true">{}</div>'
+        if now.environments is not then.environments or len(now.rows) != len(then.rows):
+            return [whole.format(self._environments_panel(after))]
+        swaps = []
+        # Kept rows are the same objects: an identity check per row, no dict lookups.
+        for row, old in zip(now.rows, then.rows, strict=True):
+            if row is old:
+                continue
+            if row.application != old.application:  # added and removed at once
+                return [whole.format(self._environments_panel(after))]
+            swaps.append(_oob(after.rows[row.application][1], "tbody"))
+        return swaps
 
     async def delta(self, since: int, version: int) -> str | None:
         """What changed from ``since`` to ``version`` as out-of-band swaps, or None.

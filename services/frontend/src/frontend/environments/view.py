@@ -20,7 +20,7 @@ from delivery.report import Event
 from frontend.environments.chain import Applied, Environment, environments, inventory
 from frontend.environments.changes import Change, promotion_changes
 from frontend.status.health import HealthCode
-from frontend.status.objects import Obj, name, namespace, timestamp
+from frontend.status.objects import Obj, timestamp
 from frontend.status.shas import short_sha
 
 if TYPE_CHECKING:  # the board holds the view: only its annotations name the board's types
@@ -158,12 +158,17 @@ class EnvironmentsMemo:
         # (application, environment index) -> (the entry, the cell made of it)
         self._cells: dict[AppKey, tuple[Entry, Cell]] = {}
         self._placed: dict[str, set[AppKey]] = {}  # namespace -> the cells it holds
-        self._objects: dict[tuple[str, str], Obj] = {}  # (namespace, name) -> live workload
+        self._objects: dict[str, dict[str, Obj]] = {}  # namespace -> name -> live workload
         self._steps: dict[AppKey, tuple[Obj | None, Obj | None, Step]] = {}
         self._rows: dict[str, Row] = {}
-        self._order: tuple[str, ...] = ()
+        self._order: list[str] = []  # applications by name, as the rows are listed
+        self._position: dict[str, int] = {}
+        self._listed: list[Row] = []
+        self._workloads: Workloads = lambda _namespaces: ()
+        self._stale: set[str] = set()  # namespaces whose live workloads were not read since
         # namespace -> (environment index, workload) for every workload applied there
         self._applied: dict[str, list[tuple[int, Applied]]] = {}
+        self._delivered: set[str] = set()
         self.builds = 0  # views made (a kept view is not counted)
 
     def _reset(self, kustomizations: tuple[Obj, ...], labels: dict[str, str]) -> None:
@@ -173,6 +178,7 @@ class EnvironmentsMemo:
         for index, env in enumerate(self._envs):
             for applied in env.workloads:
                 self._applied.setdefault(applied.namespace, []).append((index, applied))
+        self._delivered = set(self._applied)
 
     def view(
         self,
@@ -192,9 +198,7 @@ class EnvironmentsMemo:
             a is b for a, b in zip(current, self._kustomizations, strict=True)
         )
         delivered = (
-            {ns for env in self._envs for ns in env.namespaces}
-            if same
-            else {w.namespace for k in current for w in inventory(k)}
+            self._delivered if same else {w.namespace for k in current for w in inventory(k)}
         )
         groups = {g.namespace: g for g in board_groups if g.namespace in delivered}
         labels = {ns: g.environment for ns, g in groups.items() if g.environment}
@@ -212,54 +216,75 @@ class EnvironmentsMemo:
         return self._view
 
     def _update(self, changed: set[str], groups: Mapping[str, Group], workloads: Workloads) -> None:
-        for obj in workloads(changed):
-            where = (namespace(obj), name(obj))
-            if where[0] in changed:
-                self._objects[where] = obj
+        # Live workloads are read only for a promotion step that needs them.
+        self._workloads, self._stale = workloads, self._stale | changed
         apps: set[str] = set()
         for ns in changed:
             group = groups.get(ns)
             entries = {(e.card.kind, e.card.name): e for e in group.entries} if group else {}
-            before = {key: self._cells.pop(key) for key in self._placed.pop(ns, set())}
-            placed = self._placed[ns] = set()
+            before = self._placed.get(ns, set())
+            seen: set[AppKey] = set()
             for index, applied in self._applied.get(ns, ()):
                 key = (applied.name, index)
                 entry = entries.get((applied.kind, applied.name))
-                if entry is None or key in self._cells:
+                if entry is None or key in seen or (key in self._cells and key not in before):
+                    continue  # no card, or the environment runs it from another namespace
+                seen.add(key)
+                kept = self._cells.get(key)
+                if kept is not None and kept[0] is entry:
+                    # A card that is the same object makes the same cell, and the same
+                    # card means the same workload: its row needs nothing.
                     continue
-                kept = before.get(key)
-                # A card that is the same object makes the same cell: keep it.
-                cell = kept[1] if kept and kept[0] is entry else self._cell(index, entry)
-                self._cells[key] = (entry, cell)
-                placed.add(key)
-            apps.update(app for app, _ in before.keys() | placed)
+                self._cells[key] = (entry, self._cell(index, entry))
+                apps.add(applied.name)
+            for key in before - seen:
+                del self._cells[key]
+                apps.add(key[0])
+            self._placed[ns] = seen
+        reshaped = False
         for app in apps:
-            self._row(app)
-        if len(self._order) != len(self._rows) or not all(a in self._rows for a in self._order):
-            self._order = tuple(sorted(self._rows))
-        rows = tuple(self._rows[app] for app in self._order)
-        self._view = EnvironmentsView(SCHEMA, self._envs, rows)
+            reshaped |= self._row(app)
+        if reshaped:
+            self._order = sorted(self._rows)
+            self._position = {app: i for i, app in enumerate(self._order)}
+            self._listed = [self._rows[app] for app in self._order]
+        else:
+            for app in apps:
+                self._listed[self._position[app]] = self._rows[app]
+        self._view = EnvironmentsView(SCHEMA, self._envs, tuple(self._listed))
+
+    def _object(self, ns: str, app: str) -> Obj | None:
+        """APP's live workload in NS, reading NS's workloads again if it changed since."""
+        if ns in self._stale:
+            self._stale.discard(ns)
+            found: dict[str, Obj] = {}
+            for obj in self._workloads([ns]):
+                meta = obj.get("metadata") or {}
+                if meta.get("namespace") == ns:
+                    found.setdefault(meta.get("name", ""), obj)
+            self._objects[ns] = found
+        return self._objects.get(ns, {}).get(app)
 
     def _cell(self, index: int, entry: Entry) -> Cell:
         env = self._envs[index]
         verification = (self._verifications or {}).get(env.name)
         return _cell(env, entry, verification, env.applied_revision)
 
-    def _row(self, app: str) -> None:
+    def _row(self, app: str) -> bool:
+        """Redo APP's row; True when a row came or went (the order must be redone)."""
         envs = self._envs
         cells = tuple(
             found[1] if (found := self._cells.get((app, i))) else None for i in range(len(envs))
         )
         if not any(cells):
-            self._rows.pop(app, None)
-            return
+            return self._rows.pop(app, None) is not None
         steps = []
         for i in range(len(envs) - 1):
             earlier, later = cells[i], cells[i + 1]
             if earlier is None or later is None:
                 continue
-            before = self._objects.get((earlier.namespace, app))
-            after = self._objects.get((later.namespace, app))
+            before = self._object(earlier.namespace, app)
+            after = self._object(later.namespace, app)
             kept = self._steps.get((app, i))
             if kept is None or kept[0] is not before or kept[1] is not after:
                 step = Step(envs[i].name, envs[i + 1].name, promotion_changes(before, after))
@@ -267,5 +292,6 @@ class EnvironmentsMemo:
             steps.append(kept[2])
         old = self._rows.get(app)
         if old is not None and old.cells == cells and old.steps == tuple(steps):
-            return  # the same row: the page keeps it
+            return False  # the same row: the page keeps it
         self._rows[app] = Row(app, cells, tuple(steps))
+        return old is None
