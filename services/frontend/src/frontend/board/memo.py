@@ -102,16 +102,28 @@ class BoardMemo:
         previous = next(reversed(self._versions.values())) if self._versions else None
         if previous is not None and previous.board.environments is board.environments:
             return previous.rows
-        before = previous.rows if previous is not None else {}
         template = self._templates.get_template(ENVIRONMENT_ROW)
-        rows: dict[str, tuple[Row, str]] = {}
-        for row in board.environments.rows:
-            kept = before.get(row.application)
-            if kept is not None and kept[0] is row:
-                rows[row.application] = kept
-            else:
+        now = board.environments.rows
+        then = previous.board.environments.rows if previous is not None else ()
+        if len(now) == len(then):
+            # Kept rows are the same objects: only the new ones are looked at.
+            rows = dict(previous.rows) if previous is not None else {}  # a C-level copy
+            fresh = [row for row, old in zip(now, then, strict=True) if row is not old]
+        else:
+            rows, fresh = {}, list(now)
+            kept = previous.rows if previous is not None else {}
+            for row in now:
+                found = kept.get(row.application)
+                if found is not None and found[0] is row:
+                    rows[row.application] = found
+        for row in fresh:
+            found = rows.get(row.application)
+            if found is None or found[0] is not row:
                 rows[row.application] = (row, template.render(row=row, board=board))
                 self.row_renders += 1
+        if len(rows) != len(now):  # an application went while another came
+            listed = {row.application for row in now}
+            rows = {app: found for app, found in rows.items() if app in listed}
         return rows
 
     def _make(self, version: int) -> Rendered:
