@@ -42,5 +42,6 @@ class BoardAssembly:
                 obj for plural in WORKLOAD_PLURALS for obj in objects.of_kind_in(plural, namespaces)
             ),
             outcomes,
+            objects.of_kind("applications"),
         )
         return replace(board, environments=view)

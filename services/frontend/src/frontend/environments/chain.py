@@ -1,10 +1,15 @@
-"""Environments from Flux Kustomizations: promotion order, what blocks each, what each applied.
+"""Environments from Flux Kustomizations (and Argo CD Applications): promotion order, what
+blocks each, what each applied.
 
 An environment is a Kustomization that applied at least one workload. Its place in the
 promotion order comes from ``spec.dependsOn`` (an environment follows those it depends
 on; ties by name), its name from the workloads' environment label where they carry one
 (the Kustomization's name otherwise). ``Ready=False`` with ``DependencyNotReady`` is Flux
 holding it back: the environments it depends on that are not Ready block it.
+
+Argo CD Applications that deployed workloads (``status.resources``) come after, ordered as
+an app of apps syncs them: by their ``argocd.argoproj.io/sync-wave`` annotation, then by
+name. Argo CD records no dependency between Applications, so nothing blocks them here.
 """
 
 from __future__ import annotations
@@ -13,11 +18,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from frontend.cluster.kinds import card_anchor
-from frontend.status.gitops import Verdict, flux_verdict, short_revision
+from frontend.status.gitops import (
+    Verdict,
+    argo_revisions,
+    argo_verdict,
+    flux_verdict,
+    short_revision,
+)
 from frontend.status.health import HealthCode
-from frontend.status.objects import Obj, condition, items, name, namespace, text
+from frontend.status.objects import (
+    Obj,
+    annotation,
+    condition,
+    items,
+    name,
+    namespace,
+    parse_int64,
+    text,
+)
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 DEPENDENCY_NOT_READY = "DependencyNotReady"
 
 Ref = tuple[str, str]  # (namespace, Kustomization name)
@@ -58,9 +79,12 @@ class Environment:
     def namespaces(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w.namespace for w in self.workloads))
 
+    tool: str = "Flux"  # or "Argo CD"
+
     @property
     def anchor(self) -> str:
-        return "ks-" + self.source.replace("/", "-")
+        prefix = "ks-" if self.tool == "Flux" else "app-"
+        return prefix + self.source.replace("/", "-")
 
 
 def inventory(kustomization: Obj) -> tuple[Applied, ...]:
@@ -170,3 +194,54 @@ def _shared_prefix(names: list[str]) -> str:
 
 def _phrase(verdict: Verdict | None) -> str:
     return verdict.phrase if verdict is not None else "not found"
+
+
+def argo_inventory(application: Obj) -> tuple[Applied, ...]:
+    """The workloads in an Application's ``status.resources`` (its destination namespace
+    where a resource names none)."""
+    destination = text(application, "spec", "destination", "namespace")
+    return tuple(
+        Applied(text(r, "kind"), text(r, "namespace") or destination, text(r, "name"))
+        for r in items(application, "status", "resources")
+        if text(r, "group") == "apps" and text(r, "kind") in WORKLOAD_KINDS
+    )
+
+
+def _wave(application: Obj) -> int:
+    try:
+        return parse_int64(annotation(application, SYNC_WAVE) or "0")
+    except ValueError:
+        return 0  # Argo CD treats an unreadable wave as 0 too
+
+
+def argo_environments(
+    applications: Iterable[Obj], environment_labels: Mapping[str, str]
+) -> tuple[Environment, ...]:
+    """Applications that deployed workloads, by sync wave then name."""
+    ordered = sorted(
+        (app for app in applications if argo_inventory(app)),
+        key=lambda app: (_wave(app), name(app), namespace(app)),
+    )
+    prefix = _shared_prefix([name(app) for app in ordered])
+    found = []
+    for app in ordered:
+        workloads = argo_inventory(app)
+        labels = [environment_labels.get(w.namespace) for w in workloads]
+        fallback = name(app).removeprefix(prefix) or name(app)
+        sync = text(app, "status", "sync", "status") or "Unknown"
+        verdict = argo_verdict(app, sync)
+        applied, attempted = argo_revisions(app)
+        found.append(
+            Environment(
+                name=next((lb for lb in labels if lb), fallback),
+                source=f"{namespace(app)}/{name(app)}",
+                verdict=verdict,
+                applied_revision=short_revision(applied) if applied else None,
+                attempted_revision=short_revision(attempted) if attempted else None,
+                workloads=workloads,
+                blocked_by=(),
+                message=verdict.message if verdict.state != "ready" else None,
+                tool="Argo CD",
+            )
+        )
+    return tuple(found)

@@ -17,7 +17,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from delivery.report import Event
-from frontend.environments.chain import Applied, Environment, environments, inventory
+from frontend.environments.chain import (
+    Applied,
+    Environment,
+    argo_environments,
+    argo_inventory,
+    environments,
+    inventory,
+)
 from frontend.environments.changes import Change, promotion_changes
 from frontend.status.health import HealthCode
 from frontend.status.objects import Obj, timestamp
@@ -119,15 +126,21 @@ def environments_view(
     kustomizations: Sequence[Obj],
     workloads: Sequence[Obj],
     verifications: Mapping[str, Event] | None = None,
+    applications: Sequence[Obj] = (),
 ) -> EnvironmentsView:
-    """The view of the board's applications across the environments of KUSTOMIZATIONS.
+    """The view of the board's applications across the environments of KUSTOMIZATIONS
+    (and of Argo CD APPLICATIONS).
 
-    ``workloads`` are the live Deployments (for what a promotion would change);
+    ``workloads`` are the live workloads (for what a promotion would change);
     ``verifications`` the newest delivery record per environment name, if known.
     """
     return EnvironmentsMemo().view(
-        board_groups, kustomizations, lambda _namespaces: workloads, verifications
+        board_groups, kustomizations, lambda _namespaces: workloads, verifications, applications
     )
+
+
+def _same(now: tuple[Obj, ...], then: tuple[Obj, ...]) -> bool:
+    return len(now) == len(then) and all(a is b for a, b in zip(now, then, strict=True))
 
 
 AppKey = tuple[str, int]  # (application, environment index)
@@ -151,6 +164,7 @@ class EnvironmentsMemo:
     def __init__(self) -> None:
         self._view = EMPTY
         self._kustomizations: tuple[Obj, ...] = ()
+        self._applications: tuple[Obj, ...] = ()
         self._envs: tuple[Environment, ...] = ()
         self._labels: dict[str, str] = {}
         self._verifications: Mapping[str, Event] | None = None
@@ -171,10 +185,13 @@ class EnvironmentsMemo:
         self._delivered: set[str] = set()
         self.builds = 0  # views made (a kept view is not counted)
 
-    def _reset(self, kustomizations: tuple[Obj, ...], labels: dict[str, str]) -> None:
+    def _reset(
+        self, kustomizations: tuple[Obj, ...], applications: tuple[Obj, ...], labels: dict[str, str]
+    ) -> None:
         self.__init__()  # type: ignore[misc]  # every cache goes with the environments
-        self._kustomizations, self._labels = kustomizations, labels
-        self._envs = environments(kustomizations, labels)
+        self._kustomizations, self._applications = kustomizations, applications
+        self._labels = labels
+        self._envs = environments(kustomizations, labels) + argo_environments(applications, labels)
         for index, env in enumerate(self._envs):
             for applied in env.workloads:
                 self._applied.setdefault(applied.namespace, []).append((index, applied))
@@ -186,25 +203,27 @@ class EnvironmentsMemo:
         kustomizations: Sequence[Obj],
         workloads: Workloads,
         verifications: Mapping[str, Event] | None = None,
+        applications: Sequence[Obj] = (),
     ) -> EnvironmentsView:
         """The view of this board version; ``workloads(namespaces)`` gives the live
-        Deployments of those namespaces (others may come too), read only when needed."""
-        if not kustomizations:
+        workloads of those namespaces (others may come too), read only when needed."""
+        if not kustomizations and not applications:
             if self._view is not EMPTY:
                 self.__init__()  # type: ignore[misc]
             return EMPTY
-        current = tuple(kustomizations)
-        same = len(current) == len(self._kustomizations) and all(
-            a is b for a, b in zip(current, self._kustomizations, strict=True)
-        )
+        current, apps = tuple(kustomizations), tuple(applications)
+        same = _same(current, self._kustomizations) and _same(apps, self._applications)
         delivered = (
-            self._delivered if same else {w.namespace for k in current for w in inventory(k)}
+            self._delivered
+            if same
+            else {w.namespace for k in current for w in inventory(k)}
+            | {w.namespace for a in apps for w in argo_inventory(a)}
         )
         groups = {g.namespace: g for g in board_groups if g.namespace in delivered}
         labels = {ns: g.environment for ns, g in groups.items() if g.environment}
         if not same or labels != self._labels or verifications is not self._verifications:
             builds = self.builds
-            self._reset(current, labels)
+            self._reset(current, apps, labels)
             self.builds = builds
             self._verifications = verifications
         changed = {ns for ns in delivered if groups.get(ns) is not self._groups.get(ns)}

@@ -224,7 +224,8 @@ def argo_verdict(app: Obj, sync: str) -> Verdict:
     return Verdict("unknown", "status unknown", None, None)
 
 
-def _argo_revisions(app: Obj) -> tuple[str | None, str | None]:
+def argo_revisions(app: Obj) -> tuple[str | None, str | None]:
+    """The revision last synced (history), and the one last tried when it differs."""
     history = items(app, "status", "history")
     applied = text(history[-1], "revision") if history else ""
     operation = mapping(app, "status", "operationState")
@@ -237,7 +238,7 @@ def _argo_revisions(app: Obj) -> tuple[str | None, str | None]:
 def _argo(app: Obj) -> Iterator[tuple[Key, GitOpsStatus]]:
     messages = [text(c, "message") for c in items(app, "status", "conditions")]
     destination = text(app, "spec", "destination", "namespace")
-    applied, attempted = _argo_revisions(app)
+    applied, attempted = argo_revisions(app)
     for resource in items(app, "status", "resources"):
         if text(resource, "kind") != "Deployment" or text(resource, "group") != "apps":
             continue
