@@ -115,6 +115,21 @@ def test_board_shows_argo_cd_and_flux_sync_status(
             assert by_tool["Flux"]["sync"] == "Ready"
             assert by_tool["Flux"]["source"] == f"{control}/apps-dev"
 
+            # The environments view from the same objects: Flux's first, then Argo CD's,
+            # each with what it applied and that workload's health.
+            view = httpx.get(proc.url + "/api/v1/environments", timeout=5).json()
+            assert [e["source"] for e in view["environments"]] == [
+                f"{control}/apps-dev",
+                f"{control}/web-dev",
+            ]
+            for env in view["environments"]:
+                (applied,) = env["workloads"]
+                assert (applied["namespace"], applied["name"]) == (namespace, "web")
+                assert applied["health"] is not None
+            assert view["environments"][0]["applied_revision"] == "main@sha1:" + "d" * 12
+            (row,) = view["applications"]
+            assert row["application"] == "web"
+
             # Argo CD finishes the sync: the board follows the watch, without a reload.
             resource = {
                 "group": "apps", "kind": "Deployment", "namespace": namespace, "name": "web",
