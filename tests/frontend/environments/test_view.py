@@ -36,7 +36,7 @@ from frontend.routes.environments import environments_document
 from frontend.status.health import HealthCode
 from tests.frontend.status.fixtures import FluxCapture, load_flux
 from tests.frontend.support.fakes import PROBES, StaticCluster
-from tools.platformkit.objects import IMAGE_V1, NOW, event, rollout, warning_event
+from tools.platformkit.objects import IMAGE_V1, NOW, event, mid_rollout, rollout, warning_event
 
 Obj = dict[str, Any]
 Layout = Mapping[str, Sequence[str]]  # environment -> the apps its inventory lists
@@ -522,3 +522,22 @@ def test_without_kustomizations_the_view_is_empty() -> None:
 def test_kustomizations_without_workloads_make_an_empty_view() -> None:
     layout: Layout = {"dev": [], "staging": []}
     assert _view(layout, _rollouts(_deployed(TWO))) == EMPTY
+
+
+def test_digest_is_what_the_current_revisions_pods_run_mid_rollout() -> None:
+    deployment, replicasets, pods = mid_rollout()
+    ns = deployment["metadata"]["namespace"]
+    kustomization = copy.deepcopy(_capture("ready").kustomization)
+    kustomization["status"]["inventory"] = {"entries": [{"id": f"{ns}_web_apps_Deployment"}]}
+    objects = [deployment, *replicasets, *pods]
+    board = build_board(StaticCluster(objects, (ns,)).snapshot(), PROBES, NOW)
+    (card,) = [e.card for g in board.groups for e in g.entries]
+    current = {d for pod in card.pods if pod.current for d in pod.digests}
+    old = {d for pod in card.pods if not pod.current for d in pod.digests}
+    assert current
+    assert old - current  # the old revision's pods still run another image
+    (row,) = environments_view(board.groups, [kustomization], objects).rows
+    (cell,) = row.cells
+    assert cell is not None
+    assert cell.digest is not None
+    assert any(d.removeprefix("sha256:").startswith(cell.digest) for d in current)

@@ -42,7 +42,7 @@ class Cell:
     namespace: str
     anchor: str  # the card's id on the board
     version: str  # the image tag (or digest) the workload declares
-    digest: str | None  # short sha256 the pods run, when they report it
+    digest: str | None  # short sha256 the current revision's pods run, when they report it
     commit: str | None  # short source commit the backend's /meta reports
     config_revision: str | None  # short revision Flux last applied to this environment
     health: HealthCode
@@ -98,7 +98,11 @@ def _cell(env: Environment, entry: Entry, verification: Event | None, revision: 
     card = entry.card
     current_pods = {pod.name for pod in card.pods if pod.current}
     current_events = [e for e in card.events if e.kind != "Pod" or e.name in current_pods]
-    running = card.provenance.running
+    # What the current revision's pods run; pods of an old revision may still be there.
+    running = next(
+        (pod.digests for pod in card.pods if pod.current and pod.digests),
+        card.provenance.running,
+    )
     current = card.revisions.current
     code = card.health.code
     return Cell(
