@@ -20,6 +20,7 @@ import httpx
 from delivery.git import run as git
 from delivery.history import read_history
 from delivery.pipeline.state import read_states
+from tests.localplatform import environments_view as envs_view
 from tools.localplatform import rundir
 from tools.localplatform.orchestrator import NAMESPACES
 from tools.platformkit.board import status as board_status
@@ -134,7 +135,7 @@ def _bad_change_recovers(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, floa
     settled(info)  # what an earlier promotion set going has reached prod
     before = {s.name: s for s in read_states(remote)}
     began_wall, began = time.time(), time.monotonic()
-    with watching(info) as watch:
+    with watching(info) as watch, envs_view.watching(info, envs_view.film_failure) as envs:
         result = tool("change", "bad", timeout=900)
         assert result.returncode == 0, result.stdout + result.stderr
         ended = time.monotonic()
@@ -159,6 +160,7 @@ def _bad_change_recovers(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, floa
     assert degraded is not None, watch.seen
     healthy = watch.first("Healthy", after=degraded[0])
     assert healthy is not None, watch.seen
+    envs_view.check_bad_change(envs)  # the environments view: dev failing, staging held
     times = step_times(info, began_wall)
     pushed = _promotion_pushed(info, began_wall)
     measured = {
@@ -195,9 +197,10 @@ def good_change_reaches_prod(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, 
 def _good_change_reaches_prod(tool: Tool, info: rundir.RuntimeInfo) -> dict[str, float]:
     """make change-good: the source commit is built, verified in dev and staging, reaches prod."""
     began_wall, began = time.time(), time.monotonic()
-    result = tool("change", "good", timeout=900)
+    with envs_view.watching(info, envs_view.film_promotion) as envs:
+        result = tool("change", "good", timeout=900)
+        took = time.monotonic() - began
     assert result.returncode == 0, result.stdout + result.stderr
-    took = time.monotonic() - began
     good = source_head(info)
     states = {s.name: s for s in read_states(Path(info.remote))}
     for env in ("dev", "staging", "prod"):
@@ -205,6 +208,7 @@ def _good_change_reaches_prod(tool: Tool, info: rundir.RuntimeInfo) -> dict[str,
         assert states[env].verdict == "verified", states[env]
     status = board_status(info.board_url)
     assert status["backend"]["git_sha"] == good  # dev's pods answer the new commit
+    envs_view.check_good_change(envs)  # dev, then staging, then prod; a pending promotion
     measured = {
         "push to verified in prod": took,
         **{f"step: {k}": v for k, v in step_times(info, began_wall).items()},

@@ -11,11 +11,14 @@ command; `make change-bad` (a real source commit that breaks readiness) must sho
 Degraded with the kubelet's reason, then Healthy at the previous version, with staging
 and prod untouched; `make change-good` must reach prod through dev and staging, each
 verified, and the delivery panel show lead time from those source commits (the
-delivery loop, tests/localplatform/delivery_loop.py); the README's screenshot is taken
-from that board (docs/platform.png, always rewritten, like docs/board.png); SIGINT must stop every
-process it started, remove its state and leave the host as it found it, and so must
-the next run after a SIGKILL. Without the real node (what a run without root gets) it
-must still come up and say plainly what it left out. Times are printed, never asserted.
+delivery loop, tests/localplatform/delivery_loop.py), while the environments view shows
+dev failing with staging held by Flux, then the promotion through dev, staging and prod
+(tests/localplatform/environments_view.py, which takes docs/environments*.png); the
+README's screenshot is taken from that board (docs/platform.png, always rewritten, like
+docs/board.png); SIGINT must stop every process it started, remove its state and leave
+the host as it found it, and so must the next run after a SIGKILL. Without the real node
+(what a run without root gets) it must still come up and say plainly what it left out.
+Times are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from tests.localplatform import delivery_loop
+from tests.localplatform import delivery_loop, environments_view
 from tools.localplatform import dev_board, rundir, versions
 from tools.localplatform.console import READY_MARK
 from tools.localplatform.orchestrator import NAMESPACE, NAMESPACES
@@ -355,6 +358,7 @@ def test_make_run_delivers_three_environments_recovers_by_itself_and_stops_clean
         delivery_loop.bad_change_recovers(loop_tool, info)
         delivery_loop.good_change_reaches_prod(loop_tool, info)
         delivery_loop.panel_shows_lead_time(info)
+        environments_view.against_the_platform(info)  # the JSON against kubectl; an inventory
         new = versions.Release(versions.Version(after_label(info)), dev(info).digest, "")
 
     screenshot(info, new)
