@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from frontend.assets import Assets
-from frontend.status.durations import human_duration
+from frontend.status.durations import human_duration, rfc3339
 from frontend.status.shas import short_sha
 from servicekit.redaction import redact_url
 
@@ -25,11 +25,6 @@ BADGE = {
 
 def clock(value: datetime | None) -> str:
     return f"{value:%H:%M:%S} UTC" if value else "never"
-
-
-def rfc3339(value: datetime) -> str:
-    """What a ``<time class="ago">`` carries, for the page to count on (board.js)."""
-    return f"{value.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def ago(value: datetime, now: datetime) -> str:

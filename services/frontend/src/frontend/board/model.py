@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from frontend.cluster.kinds import WORKLOAD_KINDS, card_anchor
@@ -12,7 +12,7 @@ from frontend.cluster.snapshot import ObjectSnapshot
 from frontend.environments.view import EMPTY, EnvironmentsView
 from frontend.probes.results import ProbeSnapshot
 from frontend.status.card import DeploymentCard
-from frontend.status.durations import human_duration
+from frontend.status.durations import human_duration, rfc3339
 from frontend.status.gitops import GitOpsStatus
 from frontend.status.health import HealthCode
 from servicekit.redaction import redact_url
@@ -35,7 +35,7 @@ class Banner:
 
     @property
     def since_iso(self) -> str:
-        return f"{self.since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if self.since else ""
+        return rfc3339(self.since) if self.since else ""
 
 
 @dataclass(frozen=True)

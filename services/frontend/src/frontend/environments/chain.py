@@ -22,6 +22,7 @@ from frontend.status.gitops import (
     Verdict,
     argo_revisions,
     argo_verdict,
+    flux_revisions,
     flux_verdict,
     short_revision,
 )
@@ -138,16 +139,10 @@ def environments(
     """The environments in promotion order. ``environment_labels`` maps a namespace to the
     environment label its workloads carry, where they carry one."""
     every = promotion_order(kustomizations)
-    ordered = [k for k in every if inventory(k)]
-    # Without an environment label, the Kustomizations' names less what they all share
-    # ("gitops-platform-dev", "gitops-platform-staging": dev, staging).
+    applied = {_ref(k): inventory(k) for k in every}
+    ordered = [k for k in every if applied[_ref(k)]]
     prefix = _shared_prefix([name(k) for k in ordered])
-    names: dict[Ref, str] = {}
-    for kustomization in ordered:
-        applied = inventory(kustomization)
-        labels = [environment_labels.get(w.namespace) for w in applied]
-        fallback = name(kustomization).removeprefix(prefix) or name(kustomization)
-        names[_ref(kustomization)] = next((lb for lb in labels if lb), fallback)
+    names = {_ref(k): _named(k, applied[_ref(k)], prefix, environment_labels) for k in ordered}
     # Every Kustomization's verdict: a dependency that applies no workload (an "infra"
     # one) still blocks or not by its own state.
     verdicts = {_ref(k): flux_verdict(k) for k in every}
@@ -161,24 +156,50 @@ def environments(
             for dep in _depends(kustomization)
             if blocked and (dep not in verdicts or verdicts[dep].state != "ready")
         )
-        verdict = verdicts[ref]
-        applied_rev = text(kustomization, "status", "lastAppliedRevision")
-        attempted = text(kustomization, "status", "lastAttemptedRevision")
         found.append(
-            Environment(
-                name=names[ref],
-                source=f"{ref[0]}/{ref[1]}",
-                verdict=verdict,
-                applied_revision=short_revision(applied_rev) if applied_rev else None,
-                attempted_revision=(
-                    short_revision(attempted) if attempted and attempted != applied_rev else None
-                ),
-                workloads=inventory(kustomization),
+            _environment(
+                kustomization,
+                called=names[ref],
+                verdict=verdicts[ref],
+                revisions=flux_revisions(kustomization),
+                workloads=applied[ref],
                 blocked_by=blockers,
-                message=verdict.message if verdict.state != "ready" else None,
+                tool="Flux",
             )
         )
     return tuple(found)
+
+
+def _named(obj: Obj, workloads: tuple[Applied, ...], prefix: str, labels: Mapping[str, str]) -> str:
+    """The environment label of the workloads' namespace, where they carry one; else the
+    Kustomization's (or Application's) name less what all of them share
+    ("gitops-platform-dev", "gitops-platform-staging": dev, staging)."""
+    found = (labels.get(w.namespace) for w in workloads)
+    return next((label for label in found if label), name(obj).removeprefix(prefix) or name(obj))
+
+
+def _environment(
+    obj: Obj,
+    *,
+    called: str,
+    verdict: Verdict,
+    revisions: tuple[str | None, str | None],
+    workloads: tuple[Applied, ...],
+    blocked_by: tuple[Blocker, ...],
+    tool: str,
+) -> Environment:
+    applied, attempted = revisions
+    return Environment(
+        name=called,
+        source=f"{namespace(obj)}/{name(obj)}",
+        verdict=verdict,
+        applied_revision=short_revision(applied) if applied else None,
+        attempted_revision=short_revision(attempted) if attempted else None,
+        workloads=workloads,
+        blocked_by=blocked_by,
+        message=verdict.message if verdict.state != "ready" else None,
+        tool=tool,
+    )
 
 
 def _shared_prefix(names: list[str]) -> str:
@@ -218,30 +239,20 @@ def argo_environments(
     applications: Iterable[Obj], environment_labels: Mapping[str, str]
 ) -> tuple[Environment, ...]:
     """Applications that deployed workloads, by sync wave then name."""
-    ordered = sorted(
-        (app for app in applications if argo_inventory(app)),
-        key=lambda app: (_wave(app), name(app), namespace(app)),
+    deployed = sorted(
+        ((app, applied) for app in applications if (applied := argo_inventory(app))),
+        key=lambda pair: (_wave(pair[0]), name(pair[0]), namespace(pair[0])),
     )
-    prefix = _shared_prefix([name(app) for app in ordered])
-    found = []
-    for app in ordered:
-        workloads = argo_inventory(app)
-        labels = [environment_labels.get(w.namespace) for w in workloads]
-        fallback = name(app).removeprefix(prefix) or name(app)
-        sync = text(app, "status", "sync", "status") or "Unknown"
-        verdict = argo_verdict(app, sync)
-        applied, attempted = argo_revisions(app)
-        found.append(
-            Environment(
-                name=next((lb for lb in labels if lb), fallback),
-                source=f"{namespace(app)}/{name(app)}",
-                verdict=verdict,
-                applied_revision=short_revision(applied) if applied else None,
-                attempted_revision=short_revision(attempted) if attempted else None,
-                workloads=workloads,
-                blocked_by=(),
-                message=verdict.message if verdict.state != "ready" else None,
-                tool="Argo CD",
-            )
+    prefix = _shared_prefix([name(app) for app, _ in deployed])
+    return tuple(
+        _environment(
+            app,
+            called=_named(app, applied, prefix, environment_labels),
+            verdict=argo_verdict(app, text(app, "status", "sync", "status") or "Unknown"),
+            revisions=argo_revisions(app),
+            workloads=applied,
+            blocked_by=(),
+            tool="Argo CD",
         )
-    return tuple(found)
+        for app, applied in deployed
+    )

@@ -28,6 +28,7 @@ from frontend.environments.chain import (
 from frontend.environments.changes import Change, promotion_changes
 from frontend.status.health import HealthCode
 from frontend.status.objects import Obj, timestamp
+from frontend.status.provenance import image_tag
 from frontend.status.shas import short_sha
 
 if TYPE_CHECKING:  # the board holds the view: only its annotations name the board's types
@@ -86,11 +87,10 @@ EMPTY = EnvironmentsView(SCHEMA, (), ())
 
 def _version(image: str) -> str:
     """``repo/app:1.2@sha256:…`` or ``repo/app:1.2`` to ``1.2``; a digest-only image to it."""
-    ref = image.split("@", 1)[0]
-    tail = ref.rsplit("/", 1)[-1]
-    if ":" in tail:
-        return tail.split(":", 1)[1]
-    digest = image.split("@", 1)[1] if "@" in image else ""
+    tag = image_tag(image)
+    if tag:
+        return tag
+    digest = image.partition("@")[2]
     return short_sha(digest.removeprefix("sha256:")) if digest else "latest"
 
 
@@ -190,12 +190,21 @@ class EnvironmentsMemo:
         self.builds = 0  # views made (a kept view is not counted)
 
     def _reset(
-        self, kustomizations: tuple[Obj, ...], applications: tuple[Obj, ...], labels: dict[str, str]
+        self,
+        kustomizations: tuple[Obj, ...] = (),
+        applications: tuple[Obj, ...] = (),
+        labels: dict[str, str] | None = None,
+        verifications: Mapping[str, Event] | None = None,
     ) -> None:
-        self.__init__()  # type: ignore[misc]  # every cache goes with the environments
+        """Start again from these sources: every cache goes with the environments."""
+        builds = self.builds
+        self.__init__()  # type: ignore[misc]
+        self.builds = builds
         self._kustomizations, self._applications = kustomizations, applications
-        self._labels = labels
-        self._envs = environments(kustomizations, labels) + argo_environments(applications, labels)
+        self._labels, self._verifications = labels or {}, verifications
+        self._envs = environments(kustomizations, self._labels) + argo_environments(
+            applications, self._labels
+        )
         for index, env in enumerate(self._envs):
             for applied in env.workloads:
                 self._applied.setdefault(applied.namespace, []).append((index, applied))
@@ -213,7 +222,7 @@ class EnvironmentsMemo:
         workloads of those namespaces (others may come too), read only when needed."""
         if not kustomizations and not applications:
             if self._view is not EMPTY:
-                self.__init__()  # type: ignore[misc]
+                self._reset()
             return EMPTY
         current, apps = tuple(kustomizations), tuple(applications)
         same = _same(current, self._kustomizations) and _same(apps, self._applications)
@@ -226,10 +235,7 @@ class EnvironmentsMemo:
         groups = {g.namespace: g for g in board_groups if g.namespace in delivered}
         labels = {ns: g.environment for ns, g in groups.items() if g.environment}
         if not same or labels != self._labels or verifications is not self._verifications:
-            builds = self.builds
-            self._reset(current, apps, labels)
-            self.builds = builds
-            self._verifications = verifications
+            self._reset(current, apps, labels, verifications)
         changed = {ns for ns in delivered if groups.get(ns) is not self._groups.get(ns)}
         if not changed and self._view is not EMPTY:
             return self._view

@@ -7,7 +7,7 @@ or p90 of the delivery panel in one unit with a decimal (``1.5 h``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from frontend.status.objects import aware, timestamp
 
@@ -69,3 +69,8 @@ def spoken_duration(seconds: float | None) -> str:
     if seconds < 48 * _HOUR:
         return f"{seconds / _HOUR:.1f} h"
     return f"{seconds / (24 * _HOUR):.1f} d"
+
+
+def rfc3339(value: datetime) -> str:
+    """A moment as a ``<time datetime>`` carries it, for the page to count on (board.js)."""
+    return f"{value.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"

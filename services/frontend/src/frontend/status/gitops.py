@@ -173,12 +173,18 @@ def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
     return Verdict("unknown", "status unknown", reason, message)
 
 
+def flux_revisions(kustomization: Obj) -> tuple[str | None, str | None]:
+    """The revision last applied, and the one last attempted when it differs."""
+    applied = text(kustomization, "status", "lastAppliedRevision")
+    attempted = text(kustomization, "status", "lastAttemptedRevision")
+    return applied or None, _different(attempted, applied)
+
+
 def _flux(kustomization: Obj) -> Iterator[tuple[Key, GitOpsStatus]]:
     ready = condition(kustomization, "Ready") or {}
     sync = {"True": "Ready", "False": "NotReady"}.get(text(ready, "status"), "Unknown")
     verdict = flux_verdict(kustomization)
-    applied = text(kustomization, "status", "lastAppliedRevision")
-    attempted = text(kustomization, "status", "lastAttemptedRevision")
+    applied, attempted = flux_revisions(kustomization)
     for entry in items(kustomization, "status", "inventory", "entries"):
         parts = text(entry, "id").split("_")
         if len(parts) != 4 or parts[2:] != ["apps", "Deployment"]:
@@ -190,13 +196,13 @@ def _flux(kustomization: Obj) -> Iterator[tuple[Key, GitOpsStatus]]:
                 source=_source(kustomization),
                 sync=sync,
                 health=text(ready, "reason") or None,
-                revision=applied or None,
+                revision=applied,
                 message=verdict.message,
                 state=verdict.state,
                 phrase=verdict.phrase,
                 reason=verdict.reason,
-                applied_revision=applied or None,
-                attempted_revision=_different(attempted, applied),
+                applied_revision=applied,
+                attempted_revision=attempted,
             ),
         )
 

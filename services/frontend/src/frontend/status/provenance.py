@@ -40,7 +40,8 @@ def _shorts(values: Sequence[str]) -> str:
     return ", ".join(short(v) for v in values)
 
 
-def _tag(image: str) -> str:
+def image_tag(image: str) -> str:
+    """The tag of an image reference ("" when it has none)."""
     reference = image.split("@", 1)[0]
     # A colon after the last slash is a tag; one before it is a registry port.
     last = reference.rsplit("/", 1)[-1]
@@ -107,10 +108,11 @@ def _meta_reasons(
         reasons.append(f"/meta reports image {meta_image} but the spec declares {declared[0]}")
     git_sha = text(meta, "git_sha").lower()
     for image in declared:
-        sha_tag = _SHA_TAG.match(_tag(image))
+        tag = image_tag(image)
+        sha_tag = _SHA_TAG.match(tag)
         if git_sha and sha_tag and not git_sha.startswith(sha_tag.group(1)):
             reasons.append(
-                f"spec declares tag {_tag(image)} but /meta reports git SHA {short_sha(git_sha)}"
+                f"spec declares tag {tag} but /meta reports git SHA {short_sha(git_sha)}"
             )
     return reasons
 
