@@ -98,6 +98,25 @@ def changes(doc: Doc, pair: str, app: str = APP) -> list[str]:
     return [c["setting"] for s in steps for c in s["changes"]]
 
 
+def promotes(digest: str, pair: str = "dev-staging") -> Callable[[Doc], bool]:
+    """The PAIR step, read from the config repository's overlays at the revisions Flux
+    applied, carries the image DIGEST (short) to the later environment."""
+
+    def check(doc: Doc) -> bool:
+        row = next(r for r in doc["applications"] if r["application"] == APP)
+        return any(
+            f"{s['earlier']}-{s['later']}" == pair
+            and s["basis"] == "config"
+            and any(
+                c["carried"] and c["setting"] == f"image {APP}" and f"@sha256:{digest}" in c["then"]
+                for c in s["changes"]
+            )
+            for s in row["steps"]
+        )
+
+    return check
+
+
 def blocked(doc: Doc, env: str, by: str) -> bool:
     """Flux holds ENV back for BY (DependencyNotReady), and the view says so in its words."""
     col = column(doc, env)
@@ -300,8 +319,8 @@ def check_good_change(watch: Watch) -> None:
         watch.sample()
     arrived = [watch.when(running(env, new))[0] for env in ENVIRONMENTS]
     assert arrived == sorted(arrived), dict(zip(ENVIRONMENTS, arrived, strict=True))
-    pending = watch.when(lambda d: ahead(d, new) and "image backend" in changes(d, "dev-staging"))
-    assert pending, "dev never ran the new version ahead of staging"
+    pending = watch.when(lambda d: ahead(d, new) and promotes(new)(d))
+    assert pending, "dev never ran the new version ahead of staging with the step saying so"
     moving = [env for env in ENVIRONMENTS if any(cell(d, env)["moving"] for _, d in watch.seen)]
     shot = _save(watch, "promotion", PROMOTION_PNG)
     began = watch.seen[0][0]
@@ -347,10 +366,16 @@ def mismatches(doc: Doc, status: Doc, kustomizations: dict[str, Doc]) -> list[st
             ]
         backend = cell(doc, env)
         facts += [(backend["health"], "Healthy"), (backend["moving"], False)]
+        for row in doc["applications"]:  # the step into ENV, from the overlays Flux applied
+            for step in (s for s in row["steps"] if s["later"] == env):
+                read = (step["basis"], applied[-12:] in (step["note"] or ""))
+                facts += [(read, ("config", True))]
         facts += [(backend["verified"], "verified")]
         found += [f"{env}: {a!r} != {b!r}" for a, b in facts if a != b]
     if len({cell(doc, env)["digest"] for env in ENVIRONMENTS}) != 1:
         found.append("the environments run different backends")
+    elif f"image {APP}" in changes(doc, "dev-staging") + changes(doc, "staging-prod"):
+        found.append(f"the same {APP} everywhere, yet a step would change its image")
     return found
 
 

@@ -20,6 +20,9 @@ OTHER_SECRET_JSON = '{"secretKeyRef":{"key":"password","name":"db-v2"}}'
 RESOURCES = {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}}
 RESOURCES_JSON = '{"limits":{"memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}'
 BIGGER = {"limits": {"memory": "512Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}}
+REPO = "127.0.0.1:5000/gitops-platform-backend"
+DIGEST_V1 = "sha256:" + "1" * 64
+DIGEST_V2 = "sha256:" + "2" * 64
 BIGGER_JSON = '{"limits":{"memory":"512Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}'
 
 
@@ -152,60 +155,60 @@ CHANGE_CASES = [
         _with(image=IMAGE_V1),
         (
             Change("image app", IMAGE_V1, IMAGE_V2),
-            Change("env app A_FLAG", None, "on"),
-            Change("replicas", "3", "2"),
+            Change("env app A_FLAG", None, "on", carried=False),
+            Change("replicas", "3", "2", carried=False),
         ),
         id="image-listed-first-though-env-sorts-before-it",
     ),
     pytest.param(
         _with(env(LOG_LEVEL="debug")),
         _with(),
-        (Change("env app LOG_LEVEL", None, "debug"),),
+        (Change("env app LOG_LEVEL", None, "debug", carried=False),),
         id="env-added",
     ),
     pytest.param(
         _with(),
         _with(env(LOG_LEVEL="debug")),
-        (Change("env app LOG_LEVEL", "debug", None),),
+        (Change("env app LOG_LEVEL", "debug", None, carried=False),),
         id="env-removed",
     ),
     pytest.param(
         _with(env(LOG_LEVEL="info", KEEP="same")),
         _with(env(LOG_LEVEL="debug", KEEP="same")),
-        (Change("env app LOG_LEVEL", "debug", "info"),),
+        (Change("env app LOG_LEVEL", "debug", "info", carried=False),),
         id="env-value-changed",
     ),
     pytest.param(
         _with(env(PASSWORD=OTHER_SECRET_REF)),
         _with(env(PASSWORD=SECRET_REF)),
-        (Change("env app PASSWORD", SECRET_JSON, OTHER_SECRET_JSON),),
+        (Change("env app PASSWORD", SECRET_JSON, OTHER_SECRET_JSON, carried=False),),
         id="env-value-from-changed",
     ),
     pytest.param(
         _with(env(PASSWORD=SECRET_REF)),
         _with(env(PASSWORD="hunter2")),
-        (Change("env app PASSWORD", "hunter2", SECRET_JSON),),
+        (Change("env app PASSWORD", "hunter2", SECRET_JSON, carried=False),),
         id="env-value-to-value-from",
     ),
     pytest.param(
-        _with(replicas=5), _with(replicas=3), (Change("replicas", "3", "5"),), id="replicas"
+        _with(replicas=5), _with(replicas=3), (Change("replicas", "3", "5", carried=False),), id="replicas"
     ),
     pytest.param(
         _with(replicas=None),
         _with(replicas=3),
-        (Change("replicas", "3", None),),
+        (Change("replicas", "3", None, carried=False),),
         id="replicas-unset-earlier",
     ),
     pytest.param(
         _with(resources(RESOURCES)),
         _with(),
-        (Change("resources app", None, RESOURCES_JSON),),
+        (Change("resources app", None, RESOURCES_JSON, carried=False),),
         id="resources-added",
     ),
     pytest.param(
         _with(resources(BIGGER)),
         _with(resources(RESOURCES)),
-        (Change("resources app", RESOURCES_JSON, BIGGER_JSON),),
+        (Change("resources app", RESOURCES_JSON, BIGGER_JSON, carried=False),),
         id="resources-changed",
     ),
     pytest.param(
@@ -217,7 +220,7 @@ CHANGE_CASES = [
     pytest.param(
         _with(init(IMAGE_V1, MODE="up")),
         _with(init(IMAGE_V1, MODE="down")),
-        (Change("env init migrate MODE", "down", "up"),),
+        (Change("env init migrate MODE", "down", "up", carried=False),),
         id="init-container-env",
     ),
     pytest.param(
@@ -240,8 +243,8 @@ CHANGE_CASES = [
         _with(env(LOG_LEVEL="debug")),
         (
             Change("image app", IMAGE_V2, None),
-            Change("env app LOG_LEVEL", "debug", None),
-            Change("replicas", "3", None),
+            Change("env app LOG_LEVEL", "debug", None, carried=False),
+            Change("replicas", "3", None, carried=False),
         ),
         id="missing-earlier-workload",
     ),
@@ -250,12 +253,31 @@ CHANGE_CASES = [
         None,
         (
             Change("image app", None, IMAGE_V2),
-            Change("env app LOG_LEVEL", None, "debug"),
-            Change("replicas", None, "3"),
+            Change("env app LOG_LEVEL", None, "debug", carried=False),
+            Change("replicas", None, "3", carried=False),
         ),
         id="missing-later-workload",
     ),
     pytest.param(None, None, (), id="both-missing"),
+    pytest.param(
+        _with(env(IMAGE_DIGEST=DIGEST_V2, LOG_LEVEL="info"), image=f"{REPO}@{DIGEST_V2}"),
+        _with(env(IMAGE_DIGEST=DIGEST_V1, LOG_LEVEL="debug"), image=f"{REPO}@{DIGEST_V1}"),
+        (
+            Change("image app", f"{REPO}@{DIGEST_V1}", f"{REPO}@{DIGEST_V2}"),
+            Change("env app IMAGE_DIGEST", DIGEST_V1, DIGEST_V2),
+            Change("env app LOG_LEVEL", "debug", "info", carried=False),
+        ),
+        id="env-holding-the-image-digest-moves-with-it-overlay-setting-stays",
+    ),
+    pytest.param(
+        _with(env(MODE="on"), image=IMAGE_V2),
+        _with(env(MODE="off"), image=IMAGE_V1),
+        (
+            Change("image app", IMAGE_V1, IMAGE_V2),
+            Change("env app MODE", "off", "on", carried=False),
+        ),
+        id="short-values-inside-an-image-name-are-not-taken-as-derived",
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ from frontend.board.model import Board
 from frontend.cluster.snapshot import ObjectSource
 from frontend.cluster.watch_cache import WatchCache
 from frontend.delivery.panel import DeliveryPanel, Reader, read_report
+from frontend.environments.configrepo import ConfigOverlays
 from frontend.headers import SECURITY_HEADERS
 from frontend.probes.pod_targets import Target, backend_pod_targets, parse_selector
 from frontend.probes.poller import BackendProbes
@@ -53,8 +54,15 @@ def create_app(
     templates = environment(assets)
 
     backend_selector = parse_selector(settings.backend_pod_selector)
+    # What a promotion would change is read from the config repository's overlays at the
+    # revisions Flux applied, when the board has a checkout of it (else from live objects).
+    overlays = None
+    if settings.delivery_repo is not None:
+        overlays = ConfigOverlays(
+            settings.delivery_repo, change_feed.mark, settings.delivery_refresh_seconds
+        )
     # Builds run one at a time (the board memo's lock), so the assembly needs no lock of its own.
-    assembly = BoardAssembly(settings.refresh_seconds)
+    assembly = BoardAssembly(settings.refresh_seconds, overlays)
 
     def build() -> Board:
         return assembly.build(
@@ -103,6 +111,8 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if overlays is not None:
+                overlays.close()
             await asyncio.to_thread(source.stop)
 
     app = service_app("frontend", settings, lifespan)

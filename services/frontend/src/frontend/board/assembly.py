@@ -12,6 +12,7 @@ from frontend.board.builder import BoardBuilder
 from frontend.board.model import Board
 from frontend.cluster.kinds import CARD_KINDS
 from frontend.cluster.snapshot import ObjectSnapshot
+from frontend.environments.configrepo import ConfigOverlays
 from frontend.environments.view import EnvironmentsMemo
 from frontend.probes.results import ProbeSnapshot
 
@@ -22,9 +23,9 @@ WORKLOAD_PLURALS = tuple(kind.plural for kind in CARD_KINDS)
 class BoardAssembly:
     """Keeps what makes the next version cheap: the builder's cards and the last view."""
 
-    def __init__(self, refresh_seconds: float = 60.0) -> None:
+    def __init__(self, refresh_seconds: float = 60.0, config: ConfigOverlays | None = None) -> None:
         self.builder = BoardBuilder(refresh_seconds)
-        self.environments = EnvironmentsMemo()
+        self.environments = EnvironmentsMemo(config)
 
     def build(
         self,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from frontend.cluster.kinds import card_anchor
+from frontend.environments.overlays import commit_of
 from frontend.status.gitops import (
     Verdict,
     argo_revisions,
@@ -81,6 +82,10 @@ class Environment:
         return tuple(dict.fromkeys(w.namespace for w in self.workloads))
 
     tool: str = "Flux"  # or "Argo CD"
+    # Where its config comes from: the full commit applied and the path in the repository
+    # (what a promotion step reads from the config repository, when the board has it).
+    config_commit: str | None = None
+    config_path: str | None = None
 
     @property
     def anchor(self) -> str:
@@ -165,6 +170,7 @@ def environments(
                 workloads=applied[ref],
                 blocked_by=blockers,
                 tool="Flux",
+                path=text(kustomization, "spec", "path"),
             )
         )
     return tuple(found)
@@ -187,6 +193,7 @@ def _environment(
     workloads: tuple[Applied, ...],
     blocked_by: tuple[Blocker, ...],
     tool: str,
+    path: str,
 ) -> Environment:
     applied, attempted = revisions
     return Environment(
@@ -199,6 +206,8 @@ def _environment(
         blocked_by=blocked_by,
         message=verdict.message if verdict.state != "ready" else None,
         tool=tool,
+        config_commit=commit_of(applied),
+        config_path=path or None,
     )
 
 
@@ -253,6 +262,7 @@ def argo_environments(
             workloads=applied,
             blocked_by=(),
             tool="Argo CD",
+            path=text(app, "spec", "source", "path"),
         )
         for app, applied in deployed
     )

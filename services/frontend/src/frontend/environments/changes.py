@@ -1,8 +1,11 @@
-"""What promoting one environment's workload to the next would change, from the live objects.
+"""What promoting one environment's workload to the next would change, from the live objects
+(when the board does not read the config repository: ``overlays`` does it from there).
 
 Between adjacent environments the difference is small and knowable: the images, the
-replica count and each container's environment variables and resources. A setting the
-overlays make differ on purpose shows up too; that is what a promotion would carry.
+replica count and each container's environment variables and resources. A promotion
+carries the images (and what is derived from them, such as an environment variable
+holding the digest); the other settings differ because each environment's overlay sets
+them, and stay.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from frontend.status.objects import Obj, items, mapping, optional_number, text
 class Change:
     setting: str  # "image app", "replicas", "env app LOG_LEVEL", "resources app"
     now: str | None  # what the later environment runs now (None: not set)
-    then: str | None  # what it would run after the promotion
+    # What the earlier environment runs: what the later one would run after the promotion
+    # when ``carried``; a setting that is not carried stays at ``now``.
+    then: str | None
+    carried: bool = True
 
 
 def _compact(value: object) -> str:
@@ -58,8 +64,19 @@ def promotion_changes(earlier: Obj | None, later: Obj | None) -> tuple[Change, .
     before = settings(later) if later is not None else {}
     after = settings(earlier) if earlier is not None else {}
     keys = sorted(set(before) | set(after), key=lambda k: (not k.startswith("image "), k))
-    return tuple(
-        Change(key, before.get(key), after.get(key))
-        for key in keys
-        if before.get(key) != after.get(key)
-    )
+    images_before = [v for k, v in before.items() if k.startswith("image ")]
+    images_after = [v for k, v in after.items() if k.startswith("image ")]
+    changes = []
+    for key in keys:
+        now, then = before.get(key), after.get(key)
+        if now == then:
+            continue
+        # An image, or a value taken from one (the digest the image-identity transformer
+        # writes into an environment variable), moves with the promotion.
+        derived = _within(now, images_before) and _within(then, images_after)
+        changes.append(Change(key, now, then, key.startswith("image ") or derived))
+    return tuple(sorted(changes, key=lambda c: not c.carried))
+
+
+def _within(value: str | None, images: list[str]) -> bool:
+    return value is not None and len(value) >= 12 and any(value in image for image in images)

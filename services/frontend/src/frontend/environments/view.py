@@ -25,7 +25,15 @@ from frontend.environments.chain import (
     environments,
     inventory,
 )
-from frontend.environments.changes import Change, promotion_changes
+from frontend.environments.changes import Change, promotion_changes, settings
+from frontend.environments.configrepo import ConfigOverlays, Unreadable
+from frontend.environments.overlays import (
+    Overlay,
+    OverlayError,
+    app_images,
+    overlay_changes,
+    overlay_directory,
+)
 from frontend.status.health import HealthCode
 from frontend.status.objects import Obj, timestamp
 from frontend.status.provenance import image_tag
@@ -66,6 +74,10 @@ class Step:
     earlier: str
     later: str
     changes: tuple[Change, ...]
+    # "config": the two overlays in the config repository at the revisions Flux applied;
+    # "live": the live workloads (no config repository, or it could not be read: ``note``).
+    basis: str = "live"
+    note: str | None = None  # the overlays and revisions compared, or why not
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,10 @@ class EnvironmentsMemo:
     namespaces costs a dict of groups.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, config: ConfigOverlays | None = None) -> None:
+        self._config = config  # the config repository's overlays, when the board reads it
+        self._generation = config.generation if config is not None else 0
+        self._overlays: dict[int, Overlay | str] = {}  # environment index -> overlay, or why not
         self._view = EMPTY
         self._kustomizations: tuple[Obj, ...] = ()
         self._applications: tuple[Obj, ...] = ()
@@ -198,7 +213,7 @@ class EnvironmentsMemo:
     ) -> None:
         """Start again from these sources: every cache goes with the environments."""
         builds = self.builds
-        self.__init__()  # type: ignore[misc]
+        self.__init__(self._config)  # type: ignore[misc]
         self.builds = builds
         self._kustomizations, self._applications = kustomizations, applications
         self._labels, self._verifications = labels or {}, verifications
@@ -234,8 +249,15 @@ class EnvironmentsMemo:
         )
         groups = {g.namespace: g for g in board_groups if g.namespace in delivered}
         labels = {ns: g.environment for ns, g in groups.items() if g.environment}
-        if not same or labels != self._labels or verifications is not self._verifications:
+        generation = self._config.generation if self._config is not None else 0
+        if (
+            not same
+            or labels != self._labels
+            or verifications is not self._verifications
+            or generation != self._generation
+        ):
             self._reset(current, apps, labels, verifications)
+            self._generation = generation
         changed = {ns for ns in delivered if groups.get(ns) is not self._groups.get(ns)}
         if not changed and self._view is not EMPTY:
             return self._view
@@ -294,6 +316,54 @@ class EnvironmentsMemo:
             self._objects[ns] = found
         return self._objects.get(ns, {}).get(app)
 
+    def _overlay(self, config: ConfigOverlays, index: int) -> Overlay | str:
+        """Environment INDEX's overlay at the revision it applied, or why there is none."""
+        found = self._overlays.get(index)
+        if found is not None:
+            return found
+        env = self._envs[index]
+        if env.config_commit is None or env.config_path is None:
+            found = f"{env.name} names no applied commit and path"
+        else:
+            try:
+                directory = overlay_directory(env.config_path)
+            except OverlayError as exc:
+                found = f"{env.source}: {exc}"
+            else:
+                read = config.overlay(env.config_commit, directory)
+                if read is None:
+                    return "reading the config repository"  # asked again when it is read
+                found = read.reason if isinstance(read, Unreadable) else read
+        self._overlays[index] = found
+        return found
+
+    def _step(self, i: int, app: str, before: Obj | None, after: Obj | None) -> Step:
+        """Promoting environment I's APP to I + 1: from the overlays at the revisions Flux
+        applied when the board reads the config repository, else from the live objects."""
+        earlier, later = self._envs[i], self._envs[i + 1]
+        if self._config is not None:
+            overlays = (self._overlay(self._config, i), self._overlay(self._config, i + 1))
+            reason = next((o for o in overlays if isinstance(o, str)), None)
+            if isinstance(overlays[0], Overlay) and isinstance(overlays[1], Overlay):
+                running = [
+                    value
+                    for obj in (before, after)
+                    if obj is not None
+                    for key, value in settings(obj).items()
+                    if key.startswith("image ")
+                ]
+                if app_images(overlays[0], app, running) | app_images(overlays[1], app, running):
+                    changes = overlay_changes(app, overlays[0], overlays[1], running)
+                    where = " → ".join(
+                        f"{e.config_path} at {(e.config_commit or '')[:12]}"
+                        for e in (earlier, later)
+                    )
+                    return Step(earlier.name, later.name, changes, "config", where)
+                reason = f"neither overlay pins an image of {app}"
+            note = f"from the live objects: {reason}"
+            return Step(earlier.name, later.name, promotion_changes(before, after), "live", note)
+        return Step(earlier.name, later.name, promotion_changes(before, after))
+
     def _cell(self, index: int, entry: Entry) -> Cell:
         env = self._envs[index]
         verification = (self._verifications or {}).get(env.name)
@@ -316,8 +386,7 @@ class EnvironmentsMemo:
             after = self._object(later.namespace, app)
             kept = self._steps.get((app, i))
             if kept is None or kept[0] is not before or kept[1] is not after:
-                step = Step(envs[i].name, envs[i + 1].name, promotion_changes(before, after))
-                kept = self._steps[(app, i)] = (before, after, step)
+                kept = self._steps[(app, i)] = (before, after, self._step(i, app, before, after))
             steps.append(kept[2])
         old = self._rows.get(app)
         if old is not None and old.cells == cells and old.steps == tuple(steps):
