@@ -66,7 +66,10 @@ HELPERS = """window.envl = {
 DEV, HELD = "envl.cell('backend', 'dev')", "envl.blocked('staging')"
 DEV_FAILING = f"{DEV}?.querySelector('.env-failure') && {HELD}"
 DEV_MOVING = f"{DEV}?.matches('.env-moving, .env-cell-bad') && {HELD}"
-IMAGE = "envl.changes('backend', 'dev-staging').includes('image backend')"
+IMAGE = (  # read from the overlays at the revisions Flux applied, not the live objects
+    "envl.changes('backend', 'dev-staging').includes('image backend')"
+    " && envl.step('backend', 'dev-staging').dataset.basis === 'config'"
+)
 RUNS = "envl.digest('backend', 'dev') !== envl.digest('backend', 'staging')"  # the pods, too
 PENDING = f"{IMAGE} && {RUNS} && {DEV}?.matches('.env-cell-ok')"
 SETTLED = " && ".join(

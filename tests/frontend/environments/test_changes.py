@@ -191,7 +191,10 @@ CHANGE_CASES = [
         id="env-value-to-value-from",
     ),
     pytest.param(
-        _with(replicas=5), _with(replicas=3), (Change("replicas", "3", "5", carried=False),), id="replicas"
+        _with(replicas=5),
+        _with(replicas=3),
+        (Change("replicas", "3", "5", carried=False),),
+        id="replicas",
     ),
     pytest.param(
         _with(replicas=None),

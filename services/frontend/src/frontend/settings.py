@@ -96,7 +96,9 @@ class Settings(ServiceSettings):
     # The path is not checked here: a git-sync sidecar may create it after start-up,
     # and until then the panel says what is wrong instead of the board refusing to start.
     delivery_repo: Path | None = Field(
-        None, description="Git checkout of the config repository; unset: no delivery panel."
+        None,
+        description="Git checkout of the config repository, for the delivery panel and the "
+        "promotion steps' overlays; unset: no panel, and the steps diff the live workloads.",
     )
     delivery_source_repo: Path | None = Field(
         None,

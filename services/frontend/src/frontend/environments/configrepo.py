@@ -64,7 +64,7 @@ def _git(repo: Path, args: list[str], stdin: bytes | None = None) -> bytes:
 
 def read_overlay(repo: Path, commit: str, directory: str) -> Overlay:
     """DIRECTORY's files at COMMIT of REPO (a checkout or a bare repository), parsed."""
-    where = f"{directory} at {commit[:12]}"
+    where = f"{directory or '.'} at {commit[:12]}"
     if not repo.is_dir():
         raise OverlayError(f"{repo} is not a directory (no checkout of the config repository)")
     listing = _git(repo, ["ls-tree", "-z", f"{commit}:{directory}"])
@@ -75,7 +75,8 @@ def read_overlay(repo: Path, commit: str, directory: str) -> Overlay:
             names.append(file.decode(errors="replace"))
     if not names:
         raise OverlayError(f"{where}: no files")
-    request = "".join(f"{commit}:{directory}/{name}\n" for name in names).encode()
+    prefix = f"{directory}/" if directory else ""  # "": the repository's root
+    request = "".join(f"{commit}:{prefix}{name}\n" for name in names).encode()
     out = _git(repo, ["cat-file", "--batch"], stdin=request)
     files: dict[str, str] = {}
     at = 0
@@ -115,6 +116,7 @@ class ConfigOverlays:
         # Bumped when a read brings something new: a view built on older reads is stale.
         self.generation = 0
         self.reads = 0
+        self._closed = False
 
     def overlay(self, commit: str, directory: str) -> Overlay | Unreadable | None:
         """The overlay, why it cannot be read, or None while it is being read."""
@@ -129,7 +131,7 @@ class ConfigOverlays:
                 )
                 if not retry:
                     return result
-            if key not in self._reading:
+            if key not in self._reading and not self._closed:
                 self._reading.add(key)
                 self._pool.submit(self._fetch, key)
             return found[0] if found is not None else None
@@ -158,4 +160,6 @@ class ConfigOverlays:
             self._on_read()
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True  # a build after the lifespan ends gets what was read
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -42,9 +42,10 @@ class Overlay:
 def commit_of(revision: str | None) -> str | None:
     """The commit in a Flux revision (``main@sha1:<hex>``, ``sha1:<hex>``) or an Argo CD
     one (bare hex); None for anything else (an OCI digest names no commit of a repository)."""
+    revision = (revision or "").strip()
     if not revision:
         return None
-    match = _COMMIT.search(revision.strip())
+    match = _COMMIT.search(revision)
     if match is None or revision.startswith("sha256:") or "@sha256:" in revision:
         return None
     return match[1]
@@ -52,16 +53,20 @@ def commit_of(revision: str | None) -> str | None:
 
 def overlay_directory(path: str) -> str:
     """A Kustomization's ``spec.path`` as a directory inside the repository
-    (``./k8s/overlays/dev`` to ``k8s/overlays/dev``); OverlayError when it leaves it."""
-    normal = posixpath.normpath(path.strip().lstrip("/"))
-    if ".." in normal.split("/") or normal in ("", "."):
+    (``./k8s/overlays/dev`` to ``k8s/overlays/dev``; empty or ``./``: the root, ``""``, as
+    Flux reads it); OverlayError when it leaves the repository."""
+    normal = posixpath.normpath(path.strip().lstrip("/") or ".")
+    if ".." in normal.split("/"):
         raise OverlayError(f"spec.path {path!r} is not a directory inside the repository")
-    return normal
+    return "" if normal == "." else normal
 
 
 def _safe_load_all(text: str, where: str) -> list[Any]:
+    """Documents with every scalar as written (``1.10`` stays ``1.10``, ``true`` stays
+    ``true``): values are compared and shown, never computed with."""
     try:
-        return [doc for doc in YAML(typ="safe", pure=True).load_all(text) if doc is not None]
+        loaded = YAML(typ="base", pure=True).load_all(text)
+        return [doc for doc in loaded if doc not in (None, "")]
     except YAMLError as exc:
         raise OverlayError(f"{where}: not valid YAML: {' '.join(str(exc).split())}") from exc
 
@@ -93,17 +98,19 @@ def _flatten(value: Any, path: str, into: dict[str, str]) -> None:
 def _patch_files(kustomization: Mapping[str, Any], where: str) -> list[str]:
     """The overlay's own files that set something: patches (by path), strategic-merge
     patches, and resources in the overlay's directory (``../`` ones are shared)."""
+    listed = {}
+    for key in ("patches", "patchesStrategicMerge", "resources"):
+        listed[key] = kustomization.get(key) or []
+        if not isinstance(listed[key], list):
+            raise OverlayError(f"{where}: {key} is {type(listed[key]).__name__}, not a list")
     files: list[str] = []
-    for patch in kustomization.get("patches") or ():
+    for patch in listed["patches"]:
         if isinstance(patch, Mapping) and isinstance(patch.get("path"), str):
             files.append(patch["path"])
         elif isinstance(patch, str):
             files.append(patch)
     for key in ("patchesStrategicMerge", "resources"):
-        listed = kustomization.get(key) or []
-        if not isinstance(listed, list):
-            raise OverlayError(f"{where}: {key} is {type(listed).__name__}, not a list")
-        files += [f for f in listed if isinstance(f, str) and not f.startswith("../")]
+        files += [f for f in listed[key] if isinstance(f, str) and not f.startswith("../")]
     return [posixpath.normpath(f) for f in files]
 
 
@@ -129,7 +136,8 @@ def parse_overlay(files: Mapping[str, str], where: str) -> Overlay:
         for doc in _safe_load_all(files[file], f"{where}/{file}"):
             if not isinstance(doc, Mapping):
                 continue
-            meta = doc.get("metadata") or {}
+            meta = doc.get("metadata")
+            meta = meta if isinstance(meta, Mapping) else {}
             resource = f"{doc.get('kind', '?')} {meta.get('name', '?')}"
             flat = settings.setdefault(resource, {})
             for key, value in doc.items():
