@@ -121,11 +121,15 @@ def drive(url: str, pid: int, log: Path, plan_anchors: list[str]) -> dict[str, A
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=30)
+    parser.add_argument(
+        "--gitops", action="store_true", help="a Kustomization per namespace: the view shows"
+    )
     args = parser.parse_args()
     if not CHROMIUM.is_file():
         sys.stderr.write(f"needs {CHROMIUM} (apt-get install -y chromium)\n")
         return 2
     plan = ["--plan", "toggles", "--changes", str(args.changes), "--interval", "500", "900"]
+    plan += ["--gitops"] if args.gitops else []
     with played(plan, "board-browser-") as run:
         # The plan is fixed by the seed; the server logs each step as it applies it,
         # so the anchors to watch are those of the workloads the toggle plan picks.

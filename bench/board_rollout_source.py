@@ -43,6 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.board_render import journal_key, journal_snapshot, journals_of, synthetic
+from bench.board_scale import kustomizations
 from frontend.app import create_app
 from frontend.cluster.journal import Journal
 from frontend.cluster.snapshot import ObjectSnapshot
@@ -72,6 +73,7 @@ def _key(obj: Json) -> Key:
         "ReplicaSet": "replicasets",
         "Pod": "pods",
         "Event": "events",
+        "Kustomization": "kustomizations",
     }[obj["kind"]]
     return plural, meta["namespace"], meta["name"]
 
@@ -93,8 +95,10 @@ class PlayedCluster:
     events (ADR 0014) instead of comparing the whole cluster.
     """
 
-    def __init__(self, workloads: int, pods_each: int) -> None:
+    def __init__(self, workloads: int, pods_each: int, gitops: bool = False) -> None:
         static = synthetic(workloads, pods_each)
+        if gitops:  # the environments view on the page: one Kustomization per namespace
+            static.objects += kustomizations(static.objects, static.namespaces)
         self._base = static.snapshot()
         self._objects: dict[Key, Json] = {_key(o): o for o in static.objects}
         self._journals = journals_of(self._base)
@@ -306,6 +310,7 @@ def main() -> int:
         "--interval", type=float, nargs=2, default=(200.0, 300.0), metavar=("MIN_MS", "MAX_MS")
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gitops", action="store_true", help="Kustomizations too (the view)")
     args = parser.parse_args()
 
     # Every other setting is the default (FRONTEND_BATCH_INTERVAL_MS unset: 250 ms),
@@ -314,7 +319,7 @@ def main() -> int:
         host="127.0.0.1", port=args.port, backend_url=DEAD_BACKEND, log_level="warning"
     )
     logs.configure(settings.log_level, settings.service_name)
-    cluster = PlayedCluster(args.workloads, args.pods_each)
+    cluster = PlayedCluster(args.workloads, args.pods_each, args.gitops)
     if args.plan == "rollout":
         steps = rollout_plan(cluster, args.rollout_index, args.pods_each)
     else:
