@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,133 +159,154 @@ def podinfo_binary() -> str:
     return str(Path(out.strip().splitlines()[-1]) / "podinfo")
 
 
-def servers(scratch: Path) -> Iterator[Server]:
+def servers(scratch: Path, before: Path | None) -> dict[str, Server]:
+    """podinfo, the backend, the plain FastAPI app (bench/plain_app.py), the backend of
+    BEFORE (another checkout, when given) and the frontend, each on a port of its own."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("BACKEND_", "FRONTEND_", "COVERAGE_"))
     }
+    backend_env = {
+        "BACKEND_HOST": "127.0.0.1",
+        "BACKEND_LOG_LEVEL": "warning",
+        "BACKEND_GIT_SHA": SHA,
+        "BACKEND_DRAIN_DELAY_SECONDS": "0",
+    }
+    found: dict[str, Server] = {}
     port = free_port()
-    yield Server(
+    found["podinfo"] = Server(
         "podinfo",
-        [
-            podinfo_binary(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--level",
-            "warn",
-            "--data-path",
-            str(scratch),
-            "--ui-path",
-            str(scratch),
-        ],
+        [podinfo_binary(), "--host", "127.0.0.1", "--port", str(port), "--level", "warn",
+         "--data-path", str(scratch), "--ui-path", str(scratch)],
         env,
         port,
-    )
+    )  # fmt: skip
     port = free_port()
-    yield Server(
-        "backend",
-        [sys.executable, "-m", "backend"],
-        env
-        | {
-            "BACKEND_HOST": "127.0.0.1",
-            "BACKEND_PORT": str(port),
-            "BACKEND_LOG_LEVEL": "warning",
-            "BACKEND_GIT_SHA": SHA,
-            "BACKEND_DRAIN_DELAY_SECONDS": "0",
-        },
-        port,
-    )
+    found["backend"] = Server(
+        "backend", [sys.executable, "-m", "backend"],
+        env | backend_env | {"BACKEND_PORT": str(port)}, port,
+    )  # fmt: skip
     port = free_port()
-    yield Server(
-        "frontend",
-        [sys.executable, "-m", "frontend"],
-        env
-        | {
-            "FRONTEND_HOST": "127.0.0.1",
-            "FRONTEND_PORT": str(port),
-            "FRONTEND_LOG_LEVEL": "warning",
-        },
+    found["plain"] = Server(
+        "plain", [sys.executable, str(ROOT / "bench" / "plain_app.py"), "--port", str(port)],
+        env, port,
+    )  # fmt: skip
+    if before is not None:
+        # That checkout's packages first on the path: its backend and servicekit.
+        paths = [str(before / "services" / name / "src") for name in ("backend", "servicekit")]
+        port = free_port()
+        found["before"] = Server(
+            "before", [sys.executable, "-m", "backend"],
+            env | backend_env | {"BACKEND_PORT": str(port), "PYTHONPATH": os.pathsep.join(paths)},
+            port,
+        )  # fmt: skip
+    port = free_port()
+    found["frontend"] = Server(
+        "frontend", [sys.executable, "-m", "frontend"],
+        env | {"FRONTEND_HOST": "127.0.0.1", "FRONTEND_PORT": str(port),
+               "FRONTEND_LOG_LEVEL": "warning"},
         port,
-    )
+    )  # fmt: skip
+    return found
+
+
+def _turns(items: list[Server], n: int) -> list[Server]:
+    """Round N's order: rotated each round, so none is always first or last."""
+    k = n % len(items)
+    return items[k:] + items[:k]
 
 
 def measure(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-backend-") as scratch:
-        podinfo, backend, frontend = servers(Path(scratch))
-        start: dict[str, list[tuple[float, float]]] = {"podinfo": [], "backend": []}
+        found = servers(Path(scratch), args.before)
+        probes = [s for name, s in found.items() if name != "frontend"]
+        start: dict[str, list[tuple[float, float]]] = {s.name: [] for s in probes}
         for n in range(args.starts):
-            for server in (podinfo, backend) if n % 2 == 0 else (backend, podinfo):
+            for server in _turns(probes, n):
                 start[server.name].append(start_ready(server))
                 server.stop()
         load: dict[str, list[dict[str, float]]] = {}
         rss: dict[str, float] = {}
-        for server in (podinfo, backend, frontend):
+        for server in found.values():
             start_ready(server)
         try:
             for n in range(args.rounds):
                 for _, theirs, ours in PAIRS:
-                    turns = [(podinfo, theirs), (backend, ours)]
-                    for server, path in turns if n % 2 == 0 else turns[::-1]:
+                    for server in _turns(probes, n):
+                        path = theirs if server.name == "podinfo" else ours
                         url = f"http://127.0.0.1:{server.port}{path}"
                         load.setdefault(f"{server.name} {path}", []).append(
                             wrk(url, args.seconds, args.connections)
                         )
                 for path in FRONTEND_PATHS:
-                    url = f"http://127.0.0.1:{frontend.port}{path}"
+                    url = f"http://127.0.0.1:{found['frontend'].port}{path}"
                     load.setdefault(f"frontend {path}", []).append(
                         wrk(url, args.seconds, args.connections)
                     )
-            rss = {s.name: s.rss_mib() for s in (podinfo, backend, frontend)}
+            rss = {s.name: s.rss_mib() for s in found.values()}
         finally:
-            for server in (podinfo, backend, frontend):
+            for server in found.values():
                 server.stop()
     return {"start": start, "load": {k: median_run(v) for k, v in load.items()}, "rss": rss}
+
+
+COLUMNS = {"backend": "backend", "plain": "plain FastAPI", "before": "before"}
 
 
 def markdown(result: dict[str, object], args: argparse.Namespace) -> str:
     load: dict[str, dict[str, float]] = result["load"]  # type: ignore[assignment]
     start: dict[str, list[tuple[float, float]]] = result["start"]  # type: ignore[assignment]
     rss: dict[str, float] = result["rss"]  # type: ignore[assignment]
-    lines = [
-        "| endpoint (backend vs podinfo) | backend req/s | podinfo req/s | ratio "
-        "| backend p50 / p99 ms | podinfo p50 / p99 ms | p99 ratio |",
-        "|---" * 7 + "|",
-    ]
-    for label, theirs, ours in PAIRS:
-        be, pi = load[f"backend {ours}"], load[f"podinfo {theirs}"]
-        lines.append(
-            f"| {label}: `{ours}` vs `{theirs}` | {be['rps']:,.0f} | {pi['rps']:,.0f} "
-            f"| **{be['rps'] / pi['rps']:.2f}x** | {be['p50_ms']:.2f} / {be['p99_ms']:.2f} "
-            f"| {pi['p50_ms']:.2f} / {pi['p99_ms']:.2f} | {be['p99_ms'] / pi['p99_ms']:.2f}x |"
+    ours = [name for name in COLUMNS if name in start]
+    head = " | ".join(f"{COLUMNS[n]} req/s (ratio)" for n in ours)
+    lines = [f"| endpoint | podinfo req/s | {head} |", "|---" * (2 + len(ours)) + "|"]
+    for label, theirs, path in PAIRS:
+        pi = load[f"podinfo {theirs}"]
+        cells = " | ".join(
+            f"{load[f'{n} {path}']['rps']:,.0f} (**{load[f'{n} {path}']['rps'] / pi['rps']:.2f}x**)"
+            for n in ours
         )
+        lines.append(f"| {label}: `{path}` vs `{theirs}` | {pi['rps']:,.0f} | {cells} |")
+    columns = " | ".join(COLUMNS[n] for n in ours)
+    lines += ["", f"| p50 / p99 ms (p99 ratio) | podinfo | {columns} |"]
+    lines += ["|---" * (2 + len(ours)) + "|"]
+    for label, theirs, path in PAIRS:
+        pi = load[f"podinfo {theirs}"]
+        cells = " | ".join(
+            f"{load[f'{n} {path}']['p50_ms']:.2f} / {load[f'{n} {path}']['p99_ms']:.2f} "
+            f"({load[f'{n} {path}']['p99_ms'] / pi['p99_ms']:.2f}x)"
+            for n in ours
+        )
+        lines.append(f"| {label}: `{path}` | {pi['p50_ms']:.2f} / {pi['p99_ms']:.2f} | {cells} |")
     reference = load["podinfo /healthz"]["rps"]
     for path in FRONTEND_PATHS:
         fe = load[f"frontend {path}"]
         lines.append(
-            f"| frontend `{path}` (vs podinfo `/healthz`) | {fe['rps']:,.0f} | {reference:,.0f} "
-            f"| {fe['rps'] / reference:.2f}x | {fe['p50_ms']:.2f} / {fe['p99_ms']:.2f} | | |"
+            f"| frontend `{path}`: {fe['rps']:,.0f} req/s ({fe['rps'] / reference:.2f}x podinfo "
+            f"`/healthz`), p50 / p99 {fe['p50_ms']:.2f} / {fe['p99_ms']:.2f} ms | | |"
         )
     failures = sum(run["non_2xx"] + run["socket_errors"] for run in load.values())
     cpu = {name: statistics.median(c for c, _ in samples) for name, samples in start.items()}
     wall = {name: statistics.median(w for _, w in samples) for name, samples in start.items()}
+    names = ["podinfo", *ours]
     lines += [
         "",
-        "| start-up and memory | backend | podinfo | ratio |",
-        "|---|---|---|---|",
-        f"| CPU-seconds, exec to first `/readyz` 200 (median of {args.starts}) "
-        f"| {cpu['backend']:.3f} | {cpu['podinfo']:.3f} | {cpu['backend'] / cpu['podinfo']:.0f}x |",
-        f"| wall seconds, exec to first `/readyz` 200 | {wall['backend']:.3f} "
-        f"| {wall['podinfo']:.3f} | |",
-        f"| RSS after load, MiB | {rss['backend']:.1f} | {rss['podinfo']:.1f} "
-        f"| {rss['backend'] / rss['podinfo']:.2f}x |",
+        "| start-up and memory | " + " | ".join(COLUMNS.get(n, n) for n in names) + " |",
+        "|---" * (1 + len(names)) + "|",
+        f"| CPU-seconds, exec to first `/readyz` 200 (median of {args.starts}) | "
+        + " | ".join(f"{cpu[n]:.3f}" for n in names) + " |",
+        "| wall seconds, exec to first `/readyz` 200 | "
+        + " | ".join(f"{wall[n]:.3f}" for n in names) + " |",
+        "| RSS after load, MiB | " + " | ".join(f"{rss[n]:.1f}" for n in names) + " |",
         "",
-        f"Frontend RSS after load: {rss['frontend']:.1f} MiB. Non-2xx answers and socket "
-        f"errors over every run: {failures:.0f}. Medians of {args.rounds} alternating rounds of "
+        "Start-up CPU, backend over the plain FastAPI app: "
+        f"**{cpu['backend'] / cpu['plain']:.2f}x**; RSS, backend over podinfo: "
+        f"**{rss['backend'] / rss['podinfo']:.2f}x**. Frontend RSS after load: "
+        f"{rss['frontend']:.1f} MiB. Non-2xx answers and socket errors over every run: "
+        f"{failures:.0f}. Medians of {args.rounds} rotating rounds of "
         f"`wrk -t1 -c{args.connections} -d{args.seconds}s --latency` per endpoint.",
-    ]
+    ]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -297,6 +317,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating load rounds")
     parser.add_argument("--starts", type=int, default=10, help="start-up samples per server")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of an earlier commit: its backend, side by side"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "taskset", "go"):
         if shutil.which(tool) is None:

@@ -35,7 +35,8 @@ def test_meta_bytes_equal_the_models_own_serialisation(ready: bool) -> None:
     settings = Settings(**IDENTITY)  # type: ignore[arg-type]
     runtime = Runtime()
     runtime.lifecycle.startup_complete = ready
-    status, body = Answers(settings, runtime).meta()
+    answer = Answers(settings, runtime).meta()
+    status, body = answer.status_code, bytes(answer.body)
     uptime = json.loads(body)["uptime_seconds"]
     expected = meta_model(settings, runtime, uptime, ready)
     assert status == 200

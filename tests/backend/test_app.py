@@ -28,11 +28,11 @@ def test_probes_meta_and_metrics_never_build_the_framework(client: TestClient) -
     for path in ("/healthz", "/readyz", "/meta", "/metrics"):
         assert client.get(path).status_code == 200
         assert client.head(path).status_code == 200
-    assert not client.app.app.built  # type: ignore[attr-defined]
+    assert not client.app.app.framework.built  # type: ignore[attr-defined]
 
 
 def test_the_first_other_request_builds_it_and_is_answered(make_client: ClientFactory) -> None:
     client = make_client()
     assert client.get("/no/such/path").status_code == 404
-    assert client.app.app.built  # type: ignore[attr-defined]
+    assert client.app.app.framework.built  # type: ignore[attr-defined]
     assert "/meta" in client.get("/openapi.json").json()["paths"]

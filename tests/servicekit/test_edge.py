@@ -1,4 +1,5 @@
-"""The edge every request passes: request id, headers, access log, metrics, fast answers."""
+"""The edge every request passes (request id, headers, access log), the instrumentator's
+middleware inside it, and the shortcuts answered before the framework."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
-from starlette.types import Scope
+from starlette.requests import Request
+from starlette.responses import Response
 
 from servicekit.edge import Edge
+from servicekit.http import NO_STORE
 from servicekit.http_metrics import HttpMetrics
-from servicekit.metrics_route import metrics_router
+from servicekit.shortcuts import Shortcut, Shortcuts, document
 
 FAST_BODY = b'{"status":"ok"}'
 
@@ -28,19 +31,19 @@ def _edge(closing: bool = False) -> Edge:
     async def read_fast_through_the_framework() -> dict[str, str]:
         return {"status": "framework"}
 
-    async def fast(_: Scope) -> tuple[int, bytes]:
-        return 200, FAST_BODY
+    async def fast(_: Request) -> Response:
+        return Response(FAST_BODY, 200, NO_STORE, media_type="application/json")
 
     metrics = HttpMetrics(CollectorRegistry())
-    app.include_router(metrics_router(metrics))
+    shortcuts = (Shortcut("/fast", fast, ("test",)), metrics.shortcut())
+    document(app, shortcuts[1:])  # /fast stays the framework's own route, to tell them apart
     return Edge(
-        app,
+        Shortcuts(app, shortcuts),
         state=app.state,
         logger="test.access",
         metrics=metrics,
         headers=[(b"x-service", b"test")],
         closing=lambda: closing,
-        answers={"/fast": fast},
     )
 
 
@@ -136,8 +139,29 @@ def test_metrics_count_fast_and_framework_answers_by_template() -> None:
         client.get("/items/2")
         client.get("/no/such/path")
         text = client.get("/metrics").text
-    assert 'http_requests_total{handler="/fast",method="GET",status="200"} 1.0' in text
-    assert 'http_requests_total{handler="/items/{item_id}",method="GET",status="200"} 2.0' in text
-    assert 'http_requests_total{handler="none",method="GET",status="404"} 1.0' in text
+    assert 'http_requests_total{handler="/fast",method="GET",status="2xx"} 1.0' in text
+    assert 'http_requests_total{handler="/items/{item_id}",method="GET",status="2xx"} 2.0' in text
+    assert 'http_requests_total{handler="none",method="GET",status="4xx"} 1.0' in text
     assert 'handler="/metrics"' not in text
     assert "/no/such/path" not in text
+
+
+def test_invented_methods_are_counted_as_other() -> None:
+    with TestClient(_edge()) as client:
+        for n in range(50):
+            client.request(f"INVENTED{n}", "/items/1")
+        text = client.get("/metrics").text
+    labels = 'handler="/items/{item_id}",method="other",status="4xx"'
+    assert f"http_requests_total{{{labels}}} 50.0" in text
+    assert "INVENTED" not in text
+
+
+def test_the_exposition_is_answered_before_the_framework_and_documented() -> None:
+    with TestClient(_edge()) as client:
+        response = client.get("/metrics")
+        document = client.get("/openapi.json").json()
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-service"] == "test"
+    content = document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert list(content) == [HttpMetrics.content_type]

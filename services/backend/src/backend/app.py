@@ -1,9 +1,10 @@
 """Application factory. Nothing here runs at import time.
 
-The app is the edge (request id, headers, metrics, access log, and the probes, /meta
-and /metrics answered from precomputed bytes) in front of the FastAPI app, which is
-imported and built only when a request first needs it (backend.framework). Nothing
-imported here imports FastAPI: tests/backend/test_app.py checks it.
+A request passes the edge (request id, headers, access log), the instrumentator's
+metrics middleware, and then the shortcuts (the probes, /meta and /metrics:
+backend.routes.probes) or the FastAPI app, which is imported and built only when a
+request first needs it (backend.framework). Nothing imported here imports FastAPI:
+tests/backend/test_app.py checks it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from starlette.types import ASGIApp
 from backend import metrics
 from backend.answers import Answers
 from backend.readiness_checks import run_checks
+from backend.routes import probes
 from backend.runtime import Runtime
 from backend.settings import Settings
 from servicekit.deferred import Deferred
 from servicekit.edge import Edge
+from servicekit.shortcuts import Shortcuts
 
 log = logging.getLogger("backend")
 
@@ -46,6 +49,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Edge:
 
     answers = Answers(settings, runtime)
     http_metrics = metrics.http_metrics(settings, runtime)
+    shortcuts = (*probes.shortcuts(answers, runtime), http_metrics.shortcut())
     state = State({"settings": settings, "runtime": runtime, "answers": answers})
 
     @contextlib.asynccontextmanager
@@ -79,14 +83,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Edge:
     def build() -> ASGIApp:
         from backend.framework import framework  # noqa: PLC0415 - deferred, see the docstring
 
-        return framework(settings, runtime, state, http_metrics)
+        return framework(settings, runtime, state, shortcuts)
 
     return Edge(
-        Deferred(build, lifespan),
+        Shortcuts(Deferred(build, lifespan), shortcuts),
         state=state,
         logger="backend.access",
         metrics=http_metrics,
         headers=[(b"x-build-sha", (settings.git_sha or "unknown").encode())],
         closing=lambda: runtime.lifecycle.draining,
-        answers=answers.fast(),
     )

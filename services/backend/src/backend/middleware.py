@@ -12,8 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.runtime import Faults, Runtime
 from servicekit.error_body import error_json
 
-# Probes, metrics and the drills themselves must stay truthful while a drill runs.
-FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults")
+# Probes, metrics and the drills themselves must stay truthful while a drill runs; /meta
+# drills in its endpoint (backend.routes.probes), on either path, once.
+FAULT_EXEMPT = ("/healthz", "/readyz", "/metrics", "/faults", "/meta")
 
 
 async def _send_error(send: Send, scope: Scope, status: int, message: str) -> None:

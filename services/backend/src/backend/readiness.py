@@ -60,6 +60,19 @@ def evaluate(
     return Verdict(all(check.ok for check in checks), tuple(checks))
 
 
+def state(runtime: Runtime) -> tuple[object, ...]:
+    """What the verdict is a function of, cheaply: equal states give equal verdicts, so an
+    answer made for one state serves every request until it changes (backend.answers)."""
+    lifecycle, faults = runtime.lifecycle, runtime.faults
+    own = (lifecycle.startup_complete, lifecycle.draining, faults.readiness_disabled)
+    if not runtime.readiness_urls:
+        return own
+    results = runtime.dependency_results
+    return own + tuple(
+        (r.ok, r.message) if (r := results.get(url)) else None for url in runtime.readiness_urls
+    )
+
+
 def current(runtime: Runtime) -> Verdict:
     """The verdict of this process right now."""
     return evaluate(

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from functools import partial
 
 from fastapi import FastAPI
-from starlette.types import Scope
 
 from frontend import metrics
 from frontend.assets import Assets
@@ -31,6 +30,7 @@ from frontend.settings import Settings
 from frontend.state import Runtime
 from servicekit.app import service_app
 from servicekit.edge import Edge
+from servicekit.shortcuts import Shortcuts, document
 
 log = logging.getLogger("frontend")
 
@@ -123,16 +123,13 @@ def create_app(
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
-    http_metrics = metrics.install(app, runtime)
-
-    async def liveness(_: Scope) -> tuple[int, bytes]:
-        return health.liveness_of(runtime)
-
+    http_metrics = metrics.http_metrics(runtime)
+    shortcuts = (health.shortcut(runtime), http_metrics.shortcut())
+    document(app, shortcuts)
     return Edge(
-        app,
+        Shortcuts(app, shortcuts),
         state=app.state,
         logger="frontend.access",
         metrics=http_metrics,
         headers=SECURITY_HEADERS,
-        answers={"/healthz": liveness},
     )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from frontend.state import Runtime
 from servicekit.http_metrics import HttpMetrics
-from servicekit.metrics_route import metrics_router
 
 
 class _RuntimeCollector(Collector):
@@ -66,11 +64,9 @@ class _RuntimeCollector(Collector):
         yield up
 
 
-def install(app: FastAPI, runtime: Runtime) -> HttpMetrics:
-    """Serve ``/metrics`` from an app-local registry; the edge records into what this returns."""
+def http_metrics(runtime: Runtime) -> HttpMetrics:
+    """The instrumentator and the board's gauges, in a registry of this app's own."""
     registry = CollectorRegistry()
     registry.register(_RuntimeCollector(runtime))
     # SSE streams would swamp the latency histogram.
-    http_metrics = HttpMetrics(registry, excluded=["/metrics", "/events"])
-    app.include_router(metrics_router(http_metrics))
-    return http_metrics
+    return HttpMetrics(registry, excluded=["/metrics", "/events"])

@@ -2,7 +2,7 @@
 
 Importing FastAPI (its OpenAPI models, its pydantic v1 compatibility layer) is about
 as much CPU as everything else a service imports together (bench/backend.md). A
-service whose production routes are answered at the edge (servicekit.edge: probes,
+service whose production routes are answered before it (servicekit.shortcuts: probes,
 build metadata, metrics) does not need the framework to be ready, so it builds the
 framework only when a request first needs it (documentation, drills, errors), in a
 worker thread so the edge keeps answering meanwhile.
@@ -15,6 +15,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,6 +39,12 @@ class Deferred:
     @property
     def built(self) -> bool:
         return self._app is not None
+
+    @property
+    def routes(self) -> list[Any]:
+        """The built app's routes (none before it is built): what names its requests in
+        the metrics. A request that builds it is counted under ``none``."""
+        return list(getattr(self._app, "routes", ()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -23,6 +23,9 @@ def server_config(app: ASGIApp, settings: ServiceSettings) -> uvicorn.Config:
         server_header=False,
         # A lifespan that fails must stop the process, not be skipped silently.
         lifespan="on",
+        # No service reads the client's address: rewriting it from X-Forwarded-For would
+        # be a middleware layer on every request for nothing.
+        proxy_headers=False,
         # The C parser (llhttp) and libuv's loop: several times the requests per core of
         # h11 and asyncio's own loop (bench/backend.md), and llhttp rejects ambiguous
         # framing such as Content-Length with Transfer-Encoding. Bounded: see

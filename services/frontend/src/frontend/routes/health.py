@@ -1,17 +1,24 @@
-"""The frontend's own liveness and readiness probes."""
+"""The frontend's own liveness and readiness probes.
+
+Liveness is a shortcut (servicekit.shortcuts): answered before the framework, and
+registered with it for the document. Readiness goes through the framework.
+"""
 
 from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
 
 from frontend.board.liveness import liveness
 from frontend.deps import RuntimeDep
 from frontend.state import Runtime
 from servicekit.http import NO_STORE
+from servicekit.shortcuts import Shortcut
 
 router = APIRouter(tags=["probes"])
 
@@ -21,31 +28,23 @@ class Probe(BaseModel):
     detail: str
 
 
-def liveness_of(runtime: Runtime) -> tuple[int, bytes]:
-    """The answer to ``/healthz`` now; servicekit.edge serves it before the framework."""
-    return liveness(
-        runtime.feed.beat,
-        runtime.board.build_since,
-        runtime.settings.liveness_stall_seconds,
-        time.monotonic(),
-    )
+def shortcut(runtime: Runtime) -> Shortcut:
+    """``GET /healthz``: 200 while the board's change feed and builds keep moving."""
 
+    async def read_liveness(_: Request) -> Response:
+        """Liveness: 200 while the board's change feed and builds keep moving."""
+        status, body = liveness(
+            runtime.feed.beat,
+            runtime.board.build_since,
+            runtime.settings.liveness_stall_seconds,
+            time.monotonic(),
+        )
+        return Response(body, status, NO_STORE, media_type="application/json")
 
-@router.get(
-    "/healthz",
-    response_model=Probe,
-    responses={
-        503: {
-            "model": Probe,
-            "description": "The board's machinery has stalled (its change feed or a build): "
-            "restart the process.",
-        }
-    },
-)
-async def read_liveness(runtime: RuntimeDep) -> Response:
-    """Liveness: 200 while the board's change feed and builds keep moving."""
-    status, body = liveness_of(runtime)
-    return Response(body, status, NO_STORE, media_type="application/json")
+    stalled = ("The board's machinery has stalled (its change feed or a build): "
+               "restart the process.")  # fmt: skip
+    return Shortcut("/healthz", read_liveness, ("probes",), Probe,
+                    {503: {"model": Probe, "description": stalled}})  # fmt: skip
 
 
 @router.get(
