@@ -53,7 +53,7 @@ class Edge:
         self.state = state
         self.log = logging.getLogger(logger)
         self.metrics = metrics
-        self.counted = metrics.middleware(app, getattr(app, "paths", ()))
+        self.counted: ASGIApp = metrics.middleware(app, getattr(app, "paths", ()))
         self.headers = tuple(headers)
         self.closing = closing
         # Request ids: random per process, then counted (unique, and cheaper than 16

@@ -1,14 +1,16 @@
 """HTTP metrics from prometheus-fastapi-instrumentator, configured once for every service.
 
-The library's middleware times each request and names it by its route template; two of
-its ready-made instrumentations record it, under the names and labels it documents:
+The library's middleware times each request and names it by its route template; one
+instrumentation records what its ready-made ``requests()`` and ``latency()`` record,
+under the names, help and labels they document:
 ``http_requests_total{handler,method,status}`` and
-``http_request_duration_seconds{handler,method,status}`` (status grouped as ``2xx``,
-its default). Two choices of ours: the method label is bounded (a method a client invents
-is counted as ``other``, so nobody can grow ``/metrics``), and the latency buckets start
-at half a millisecond, where a probe's answers are. Its ``default()`` set (request and
-response sizes, a second histogram) costs half as much again per request, which a probe
-answered thousands of times a second does not need (bench/backend.md).
+``http_request_duration_seconds{handler,method,status}`` (status grouped as ``2xx``, its
+default). Our choices: the method label is bounded (a method a client invents is
+counted as ``other``, so nobody can grow ``/metrics``), the label children are looked up
+once, and the latency buckets start at half a millisecond, where a probe's answers are.
+Its ``default()`` set (request and response sizes, a second histogram) costs half as
+much again per request, which a probe answered thousands of times a second does not
+need (ADR 0020, bench/backend.md).
 """
 
 from __future__ import annotations
