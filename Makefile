@@ -53,7 +53,7 @@ coverage: venv ## Per-file coverage table of the last test run; fails under the 
 
 .PHONY: test-fast
 test-fast: venv frontend-assets ## Run the tiers that need nothing but Python (and npm for htmx)
-	$(PYTEST) -m "not cluster and not e2e and not browser and not images and not tofu and not realnode and not oracle"
+	$(PYTEST) -m "not cluster and not e2e and not browser and not images and not tofu and not realnode and not oracle and not chaos"
 
 .PHONY: lint
 lint: venv ## ruff check, ruff format --check, mypy --strict

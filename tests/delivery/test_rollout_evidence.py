@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from delivery.rollout_evidence import rollout_failure
+from delivery.rollout_evidence import held_by_registry, rollout_failure
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "k8s"
 NEW = "sha256:" + "a" * 64
@@ -148,3 +148,56 @@ def test_a_waiting_reason_that_waiting_cures_is_no_failure() -> None:
 def test_sparse_objects_are_no_failure() -> None:
     assert rollout_failure({}, [{"metadata": {"name": "p"}}], [], NEW) is None
     assert rollout_failure({"status": {"conditions": []}}, [], [], None) is None
+
+
+REFUSED = (
+    'failed to pull and unpack image "127.0.0.1:41234/gitops-platform/backend@{d}": failed to '
+    'resolve image: failed to do request: Head "http://127.0.0.1:41234/v2/gitops-platform/'
+    'backend/manifests/{d}": dial tcp 127.0.0.1:41234: connect: connection refused'
+)
+MISSING = 'failed to pull and unpack image "127.0.0.1:41234/gitops-platform/backend@{d}": not found'
+
+
+def pulls_failing(fixture: str, waiting: str, event: str | None, deadline: bool = False) -> Obj:
+    """A capture whose new pods wait with WAITING, each with a kubelet ``Failed`` EVENT."""
+    doc = captured(fixture, {"6.9.0": NEW})
+    for pod in doc["pods"]:
+        for status in pod["status"]["containerStatuses"]:
+            status["state"]["waiting"]["message"] = waiting.format(d=NEW)
+    for item in doc["events"]:
+        if item["reason"] == "Failed" and event is not None:
+            item["message"] = f'Failed to pull image "backend@{NEW}": {event.format(d=NEW)}'
+    if deadline:
+        doc["deployment"]["status"]["conditions"] = deadline_exceeded()["deployment"]["status"][
+            "conditions"
+        ]
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("fixture", "waiting", "event", "deadline", "failed"),
+    [
+        pytest.param("err-image-pull", REFUSED, None, False, False, id="refused-in-the-message"),
+        pytest.param("image-pull-backoff", "Back-off pulling image", REFUSED, False, False,
+                     id="back-off-refused-in-the-newest-event"),
+        pytest.param("image-pull-backoff", "Back-off pulling image", "dial tcp: i/o timeout",
+                     False, False, id="timeout"),
+        pytest.param("err-image-pull", "received unexpected HTTP status: 503 Service Unavailable",
+                     None, False, False, id="registry-503"),
+        pytest.param("err-image-pull", REFUSED, None, True, False,
+                     id="deadline-missed-while-the-registry-was-away"),
+        pytest.param("err-image-pull", MISSING, None, False, True, id="digest-not-found-fails"),
+        pytest.param("image-pull-backoff", "Back-off pulling image", MISSING, True, True,
+                     id="back-off-on-a-missing-digest-fails"),
+    ],
+)  # fmt: skip
+def test_a_registry_that_does_not_answer_holds_the_rollout_without_failing_it(
+    fixture: str, waiting: str, event: str | None, deadline: bool, failed: bool
+) -> None:
+    doc = pulls_failing(fixture, waiting, event, deadline)
+    reason = judge(doc, NEW)
+    assert (reason is not None) == failed, reason
+    held = held_by_registry(doc["pods"], doc["events"], NEW)
+    assert (held is None) == failed, held
+    if held:
+        assert held.endswith("the registry does not answer")

@@ -1,4 +1,4 @@
-"""``python -m tools.localplatform up|promote|revert|verify|status`` (what ``make run`` runs).
+"""``python -m tools.localplatform up|promote|revert|verify|status|fault`` (``make run``: up).
 
 ``up`` starts the whole platform in the foreground and stops it on Ctrl-C (SIGINT) or
 SIGTERM; the other commands drive the running one (see tools/localplatform/README.md).
@@ -12,11 +12,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import httpx
 
-from tools.localplatform import banner, changes, commands, runner
+from tools.localplatform import banner, changes, commands, faults, runner
 from tools.localplatform.console import Console
 from tools.localplatform.orchestrator import Platform
 from tools.localplatform.rundir import AlreadyRunningError, NotRunningError
@@ -72,6 +73,11 @@ def up(name: str, port: int, real_node: bool, prod_gate: str = "auto") -> int:
     return code
 
 
+def _say(done: str) -> int:
+    sys.stdout.write(done + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.localplatform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,22 +103,26 @@ def main(argv: list[str] | None = None) -> int:
     change.add_argument("kind", choices=("good", "bad"))
     sub.add_parser("promote-prod", help="promote what staging verified to prod (manual gate)")
     sub.add_parser("runner", help="the pipeline runner (make run starts it)")
+    drill = sub.add_parser("fault", help="kill, hold down, hang a part of the running platform")
+    drill.add_argument("part", help="as current.json names it: etcd, kubelet, registry, ...")
+    drill.add_argument("action", choices=faults.ACTIONS)
     args = parser.parse_args(argv)
     if args.command == "up":
         return up(args.name, args.port, not args.no_real_node, args.prod_gate)
     if args.command == "runner":
         return runner.main()
-    run = {
+    run: Callable[[], int] = {
         "promote": lambda: commands.promote(args.kind, follow=not args.no_follow),
         "revert": commands.revert,
         "verify": commands.verify,
         "status": commands.status,
         "change": lambda: changes.change(args.kind),
         "promote-prod": commands.promote_prod,
+        "fault": lambda: _say(faults.fault(args.part, args.action)),
     }[args.command]
     try:
         return run()
-    except (NotRunningError, PipelineError) as exc:
+    except (NotRunningError, PipelineError, faults.FaultError) as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
     except httpx.HTTPError as exc:

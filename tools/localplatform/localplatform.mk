@@ -6,7 +6,7 @@
 PLATFORM := $(VENV)/bin/python -m tools.localplatform
 PROD_GATE ?= auto
 
-.PHONY: promote-good promote-bad revert verify platform-status change-good change-bad promote-prod
+.PHONY: promote-good promote-bad revert verify platform-status change-good change-bad promote-prod fault
 
 promote-good: venv ## With `make run` up: promote the next good backend version to dev, follow the board
 	$(PLATFORM) promote good
@@ -31,3 +31,6 @@ change-bad: venv ## With `make run` up: a source commit that breaks readiness, p
 
 promote-prod: venv ## With `make run PROD_GATE=manual` up: promote what staging verified to prod
 	$(PLATFORM) promote-prod
+
+fault: venv ## With `make run` up: a fault drill, e.g. make fault PART=registry ACTION=down (kill|down|up|hang|resume)
+	$(PLATFORM) fault "$(PART)" "$(ACTION)"

@@ -56,8 +56,10 @@ class Artifacts:
         self.state = state
         self.releases: versions.Releases | None = None
         self.sandbox = ""
+        self.build: images.Build | None = None
 
     def publish(self, build: images.Build, sandbox: bool) -> versions.Releases:
+        self.build = build
         self.registry.start()
         refs = build.refs
         self.releases = versions.publish(nodebins.bin_dir(), self.registry.host, refs)
@@ -65,6 +67,21 @@ class Artifacts:
         if sandbox:
             self.sandbox = images.sandbox_image(nodebins.bin_dir(), self.registry.host)
         return self.releases
+
+    def restart(self) -> int:
+        """The registry again, on its port, with what ``publish`` pushed pushed again: crane
+        keeps manifests in memory (the blobs are on disk, so only manifests travel). The
+        digests must come out the same, or the overlays would pin images that are gone.
+        Images the pipeline runner pushed since are not pushed again (docs/chaos.md). Its PID."""
+        self.registry.start()
+        if self.build is not None and self.releases is not None:
+            again = versions.publish(nodebins.bin_dir(), self.registry.host, self.build.refs)
+            lost = {r.digest for r in self.releases.releases} - {r.digest for r in again.releases}
+            if lost:
+                raise RuntimeError(f"pushed again, the images have other digests: {sorted(lost)}")
+            if self.sandbox:
+                images.sandbox_image(nodebins.bin_dir(), self.registry.host)
+        return self.registry.pid
 
     def stop(self) -> None:
         self.registry.stop()
@@ -103,12 +120,6 @@ class LocalNode:
         """The containers' processes and their shims."""
         socket = ContainerdConfig(self.node.state / "containerd", "", "").socket
         return hoststate.cgroup_pids(hoststate.cgroup_dirs()) | hoststate.shim_pids(str(socket))
-
-    def problem(self) -> str | None:
-        for name in self.node.pids:
-            if not self.node.alive(name):
-                return f"{name} exited (log {self.node.log_path(name)})"
-        return None
 
     def stop(self) -> list[str]:
         return self.node.stop()

@@ -32,6 +32,7 @@ from tools.localplatform import (
     builds,
     dev_board,
     node,
+    parts,
     rundir,
     runner,
     sources,
@@ -40,6 +41,7 @@ from tools.localplatform import (
 )
 from tools.localplatform.console import Console
 from tools.localplatform.node import Artifacts, LocalNode
+from tools.localplatform.supervisor import Supervisor
 from tools.platformkit import binaries, images, processes
 from tools.platformkit.board import status as board_status
 from tools.platformkit.cluster.controlplane import ControlPlane
@@ -81,6 +83,8 @@ class Platform:
         self.ready_s = 0.0
         self.prod_gate = prod_gate
         self.runner_pid = 0
+        self.git: parts.GitServerProcess | None = None
+        self.supervisor: Supervisor | None = None  # once up: restarts what exits
 
     def on_down(self, what: str, action: Callable[[], None]) -> None:
         self.undo.append((what, action))
@@ -134,7 +138,7 @@ class Platform:
         self.info.prod_gate = self.prod_gate
         self.info.save(self.root)
         if self.node is not None:  # kwok's fake pods answer nothing that verify could judge
-            self._start_runner()
+            self.start_runner()
         return self.info
 
     def _check_port(self) -> None:
@@ -168,8 +172,10 @@ class Platform:
         say = self.console
         seeded: list[ConfigRepo] = []
         failed: list[BaseException] = []
-        git = GitServer(self.state / "git").start()
-        self.on_down("stopped the git server", git.stop)
+        git = GitServer(self.state / "git")
+        self.git = parts.GitServerProcess(git, self.state / "logs" / "git-server.log").start()
+        self.on_down("stopped the git server", self.git.stop)
+        self.info.pids[parts.GIT_SERVER] = self.git.pid
         self.on_down("stopped the registry", self.artifacts.stop)
 
         def seed() -> None:
@@ -304,8 +310,9 @@ class Platform:
             wait_for("board: every environment Healthy", healthy, 300, alive=proc.alive)
         self.ready_s = self.console.elapsed()
 
-    def _start_runner(self) -> None:
-        """The pipeline runner: from now on a push to the source repository delivers itself."""
+    def start_runner(self) -> int:
+        """The pipeline runner: from now on a push to the source repository delivers itself.
+        It keeps no state (git is its state): a new one resumes where an old one was."""
         log = self.state / "logs" / "pipeline.log"
         argv = [sys.executable, "-m", "tools.localplatform", "runner"]
         first = not self.runner_pid
@@ -314,8 +321,9 @@ class Platform:
         self.runner_pid = processes.spawn(argv, log, env)
         if first:
             self.on_down("stopped the pipeline runner", self._stop_runner)
-        self.info.pids["pipeline runner"] = self.runner_pid
+        self.info.pids[parts.RUNNER] = self.runner_pid
         self.info.save(self.root)
+        return self.runner_pid
 
     # ---- running and stopping -------------------------------------------------------------
     def memory(self) -> str:
@@ -339,27 +347,10 @@ class Platform:
         processes.stop(self.runner_pid, sys.executable, timeout=10)
 
     def problem(self) -> str | None:
-        """A component that died while the platform was up, in words (None: all alive)."""
-        if self.node is not None and (gone := self.node.problem()):
-            return gone
-        if self.artifacts.registry.pid and not self.artifacts.registry.alive():
-            return f"the registry exited (log {self.artifacts.registry.log_path})"
-        if self.board is not None and not self.board.alive():
-            return f"the board exited: {self.board.log_tail(10)}"
-        if self.runner_pid and (code := processes.exit_code(self.runner_pid)) is not None:
-            # It keeps no state (git is its state): a new one resumes where this one was.
-            self.console.warn(f"the pipeline runner exited ({code}); started a new one "
-                              f"(log {self.state / 'logs' / 'pipeline.log'})")  # fmt: skip
-            self._start_runner()
-        if self.flux is not None:
-            for controller, pid in self.flux.pids.items():
-                if processes.exit_code(pid) is not None:
-                    return f"{controller} exited (log {self.flux.log_path(controller)})"
-        if self.cp is not None:
-            for component in self.cp.pids:
-                if not self.cp.alive(component):
-                    return f"{component} exited (log {self.cp.log_path(component)})"
-        return None
+        """Restarts what has exited (``supervisor``); why to stop, when a part keeps exiting."""
+        if self.supervisor is None:
+            self.supervisor = parts.supervisor(self)
+        return self.supervisor.check()
 
     def down(self) -> None:
         for what, action in reversed(self.undo):

@@ -13,12 +13,14 @@ duration go to its log and, as JSON lines, to ``pipeline.jsonl`` in the run's lo
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
@@ -33,6 +35,7 @@ from tools.platformkit import images
 
 RUNNER_MARK = "GITOPS_PLATFORM_RUNNER"  # in its environment: the run's state dir
 POLL_S = 0.5  # how often the runner looks at the source repository's main
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 VERIFY = ("--consecutive", "3", "--interval", "0.5", "--timeout", "180")
 
 
@@ -107,9 +110,12 @@ class Runner:
         argv = [sys.executable, "-m", "delivery.pipeline.cli", *args]
         started = time.monotonic()
         self.log("run", command=" ".join(["pipeline", *args[:3]]))
+        # A step must not outlive the runner: a runner killed mid-verify is started again
+        # and verifies anew, and an orphaned verify would then write a second record.
         self.child = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_dies_with(os.getpid()),  # noqa: PLW1509 - the runner has one thread
+        )  # fmt: skip
         out, err = self.child.communicate()
         code, self.child = self.child.returncode, None
         for line in err.strip().splitlines():
@@ -236,6 +242,19 @@ class Runner:
             idle_said = idle_at = ""
             self.run_step(step)
         return 0
+
+
+def _dies_with(parent: int) -> Callable[[], None]:
+    """For ``preexec_fn``: the child gets SIGKILL when PARENT dies (Linux's
+    PR_SET_PDEATHSIG), and exits at once if PARENT is already gone."""
+
+    def arm() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
 
 
 def _has_commit(repo: Path, sha: str) -> bool:

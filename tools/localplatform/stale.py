@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.localplatform.console import Console
+from tools.localplatform.parts import GIT_SERVER
 from tools.localplatform.runner import RUNNER_MARK
 from tools.platformkit import processes
 from tools.platformkit.cluster.controlplane import ControlPlane, clusters_root
@@ -34,6 +35,19 @@ def _environ(pid: int) -> str:
 def _kill_board(pid: int, state_dir: str) -> bool:
     """The board of that run: its environment names a kubeconfig inside that run's state."""
     if state_dir and f"FRONTEND_KUBECONFIG={state_dir}" in _environ(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        return True
+    return False
+
+
+def _kill_git_server(pid: int, state_dir: str) -> bool:
+    """The git server of that run: its command line names that run's repositories."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    if state_dir and f"{state_dir}/git".encode() in argv:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         return True
@@ -69,6 +83,8 @@ def clean(current: Path, console: Console) -> None:
             done.append(f"{controller} pid {pids[controller]}")
     if "board" in pids and _kill_board(pids["board"], str(info.get("state_dir") or "")):
         done.append(f"board pid {pids['board']}")
+    if GIT_SERVER in pids and _kill_git_server(pids[GIT_SERVER], str(info.get("state_dir") or "")):
+        done.append(f"git server pid {pids[GIT_SERVER]}")
     if runner := _kill_runner(str(info.get("state_dir") or "")):
         done.append(f"pipeline runner and its steps (pids {', '.join(map(str, runner))})")
     # Before the state dir goes: the node's mounts live under it.

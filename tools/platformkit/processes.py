@@ -90,12 +90,17 @@ def is_ours(pid: int, binary: str) -> bool:
     reads empty for a moment (measured), which looked like a dead process.
     """
     try:
-        exe = os.readlink(f"/proc/{pid}/exe")
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
+    # A zombie has no exe link: reap it first (the supervisor restarts parts that exited,
+    # and an unreaped one would stay a zombie until the platform stops).
     if stat.rsplit(")", 1)[-1].split()[0] == "Z":
         _reap(pid)
+        return False
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
         return False
     # A rebuilt binary shows as "<path> (deleted)"; the process is still ours.
     return exe.removesuffix(" (deleted)") == os.path.realpath(binary)

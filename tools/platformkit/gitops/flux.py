@@ -84,6 +84,10 @@ class Flux:
     pids: dict[str, int] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # How each controller was started: ``restart`` starts it again the same way, on the
+    # same ports (the storage address is in every GitRepository's artifact URL).
+    argv: dict[str, list[str]] = field(default_factory=dict)
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -172,17 +176,15 @@ class Flux:
             ],
         }
         for controller in CONTROLLERS:
-            env = {
+            self.env[controller] = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": str(self.state),
                 "TMPDIR": str(self.state),
                 "KUBECONFIG": str(self.state / "kubeconfig" / controller),
                 "RUNTIME_NAMESPACE": NAMESPACE,
             }
-            binary = self.root / "bin" / controller
-            self.pids[controller] = processes.spawn(
-                [str(binary), *argv[controller]], self.log_path(controller), env
-            )
+            self.argv[controller] = [str(self.root / "bin" / controller), *argv[controller]]
+            self.restart(controller)
         for short, controller in (("source", CONTROLLERS[0]), ("kustomize", CONTROLLERS[1])):
             port = self.ports[f"{short}-health"]
             polling.wait_for(
@@ -194,6 +196,17 @@ class Flux:
             )
         self.timings["start_s"] = round(time.monotonic() - started, 2)
         return self
+
+    def restart(self, controller: str) -> int:
+        """Start CONTROLLER as ``start`` did (its argv, environment and ports); its PID."""
+        self.pids[controller] = processes.spawn(
+            self.argv[controller], self.log_path(controller), self.env[controller]
+        )
+        return self.pids[controller]
+
+    def running(self, controller: str) -> bool:
+        """Whether CONTROLLER runs (no exception when it has exited, unlike ``alive``)."""
+        return processes.is_ours(self.pids.get(controller, 0), self.argv[controller][0])
 
     def alive(self) -> bool:
         """True while both controllers run; raises with a log tail when one has exited."""

@@ -12,9 +12,12 @@ on disk, as CI would push to the forge.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -128,3 +131,28 @@ class GitServer:
                 self.wfile.write(payload)
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.platformkit.gitops.gitserver ROOT --port N``: serve until SIGTERM.
+
+    ``make run`` runs the server as a process of its own, so that it can be killed and
+    started again on the same port like any other part (tools/localplatform/supervisor.py).
+    """
+    parser = argparse.ArgumentParser(prog="python -m tools.platformkit.gitops.gitserver")
+    parser.add_argument("root", type=Path, help="the directory holding the bare repositories")
+    parser.add_argument("--port", type=int, required=True, help="on 127.0.0.1")
+    args = parser.parse_args(argv)
+    server = GitServer(args.root, port=args.port).start()
+    sys.stdout.write(f"serving {args.root} on {server.url('<name>')}\n")
+    sys.stdout.flush()
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stopped.set())
+    stopped.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -76,6 +76,7 @@ class RealNode:
     ledger: hoststate.Ledger | None = None
     pids: dict[str, int] = field(default_factory=dict)
     argv: dict[str, list[str]] = field(default_factory=dict)
+    env: dict[str, dict[str, str] | None] = field(default_factory=dict)
     cleaned: list[str] = field(default_factory=list)  # what the stale clean-up did
     timings: dict[str, float] = field(default_factory=dict)
     _lock: IO[str] | None = None
@@ -108,9 +109,15 @@ class RealNode:
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         if self.ledger is None:
             raise RuntimeError("RealNode.prepare() first")
-        self.argv[name] = argv
+        self.argv[name], self.env[name] = argv, env
         self.pids[name] = processes.spawn(argv, self.log_path(name), env)
         self.ledger.started(name, self.pids[name], argv[0])
+
+    def restart(self, name: str) -> int:
+        """Start NAME (containerd, kubelet, kube-proxy) again as ``start`` did: the same
+        configuration, sockets and ports; the ledger records the new PID. Its PID."""
+        self._spawn(name, self.argv[name], self.env[name])
+        return self.pids[name]
 
     def alive(self, name: str) -> bool:
         pid = self.pids.get(name)

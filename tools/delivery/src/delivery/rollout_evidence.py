@@ -11,6 +11,14 @@ A rollout of the promoted version has failed when either
   ``CreateContainerConfigError``, ...): the kubelet's verdict, reported at once.
 The reason given quotes the kubelet's own Warning events on those pods (readiness
 probe failures, back-offs), newest first, so a person sees why without kubectl.
+
+One exception: a pull that failed because the registry could not be reached (connection
+refused, a timeout, a 5xx: the kubelet's message or its newest ``Failed`` event on the pod
+says so) is not the version's fault, and the kubelet's pull back-off (10 s doubling to
+300 s) cures it once the registry is back. Such a pod holds the rollout without failing
+it, and so does the progress deadline it makes the Deployment miss: the verdict waits,
+bounded by verify's own timeout (docs/chaos.md). A digest the registry does not have
+("not found", "manifest unknown") still fails at once.
 """
 
 from __future__ import annotations
@@ -29,6 +37,22 @@ STUCK_REASONS = frozenset(
         "CreateContainerError",
         "RunContainerError",
     }
+)
+
+PULL_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull"})
+# How containerd and the kubelet word a registry that did not answer (Go's net and
+# net/http errors), as opposed to one that answered "no such image".
+UNREACHABLE = (
+    "connection refused",
+    "i/o timeout",
+    "no route to host",
+    "connection reset by peer",
+    "tls handshake timeout",
+    "503 service unavailable",
+    "502 bad gateway",
+    "504 gateway timeout",
+    "server misbehaving",
+    "unexpected eof",
 )
 
 
@@ -56,6 +80,33 @@ def _warnings(events: Sequence[Json], pod_names: set[str], limit: int = 2) -> li
     ]
 
 
+def registry_unreachable(pod: Json, waiting: Json, events: Sequence[Json]) -> bool:
+    """Whether POD's image pull failed only because its registry did not answer."""
+    if waiting.get("reason") not in PULL_REASONS:
+        return False
+    name = (pod.get("metadata") or {}).get("name")
+    pulls = [
+        e
+        for e in events
+        if (e.get("involvedObject") or {}).get("name") == name and e.get("reason") == "Failed"
+    ]
+    pulls.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+    said = [str(waiting.get("message") or ""), str(pulls[-1].get("message") or "") if pulls else ""]
+    text = " ".join(said).lower()
+    return any(words in text for words in UNREACHABLE)
+
+
+def held_by_registry(pods: Sequence[Json], events: Sequence[Json], digest: str) -> str | None:
+    """The first pod of DIGEST whose pull waits on an unreachable registry, in words."""
+    for pod in _pods_of(pods, digest):
+        for status in (pod.get("status") or {}).get("containerStatuses") or []:
+            waiting = (status.get("state") or {}).get("waiting") or {}
+            if registry_unreachable(pod, waiting, events):
+                return (f"pod {pod['metadata']['name']}: container {status.get('name')} "
+                        f"{waiting['reason']}: the registry does not answer")  # fmt: skip
+    return None
+
+
 def rollout_failure(
     deployment: Json, pods: Sequence[Json], events: Sequence[Json], digest: str | None
 ) -> str | None:
@@ -71,7 +122,9 @@ def rollout_failure(
         ]
         for status in statuses:
             waiting = (status.get("state") or {}).get("waiting") or {}
-            if waiting.get("reason") in STUCK_REASONS:
+            if waiting.get("reason") in STUCK_REASONS and not registry_unreachable(
+                pod, waiting, events
+            ):
                 why = (
                     f"pod {pod['metadata']['name']}: container {status.get('name')} "
                     f"{waiting['reason']}"
@@ -85,6 +138,8 @@ def rollout_failure(
         digest in (c.get("image") or "") for c in template.get("containers") or []
     )
     current = promoted and status.get("observedGeneration", 0) >= meta.get("generation", 0)
+    # The deadline missed while the registry was away is the registry's, not the version's.
+    current = current and not (digest and held_by_registry(pods, events, digest))
     for condition in status.get("conditions") or []:
         if (
             why is None

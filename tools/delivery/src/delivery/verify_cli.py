@@ -32,7 +32,7 @@ import httpx
 
 from delivery.arguments import Parser, git_sha, image_digest
 from delivery.convergence import EXIT_CODES, Answer, Expected, Outcome, Tracker
-from delivery.rollout_evidence import rollout_failure
+from delivery.rollout_evidence import held_by_registry, rollout_failure
 from delivery.verify_network import (
     ServiceRef,
     board_verdict,
@@ -130,6 +130,8 @@ def _rollout_failed(target: ServiceRef, deployment: str, digest: str | None) -> 
     except (RuntimeError, OSError, ValueError) as exc:
         sys.stderr.write(f"verify: cannot read the rollout ({exc}); judging by answers only\n")
         return None
+    if digest and (held := held_by_registry(pods, events, digest)):
+        sys.stderr.write(f"verify: waiting, not failed: {held}\n")
     return rollout_failure(found, pods, events, digest)
 
 
