@@ -230,7 +230,7 @@ def test_crd_schemas_really_reject_a_bad_object(
     assert f"spec.{field}" in result.stderr, result.stderr
 
 
-def test_optional_gitops_rbac_lets_the_board_read_applications_only(
+def test_optional_gitops_rbac_lets_the_board_read_its_gitops_kinds_only(
     kube: Kube, crds: Path, deployed: dict[str, Path], tmp_path: Path
 ) -> None:
     assert crds.is_dir()
@@ -244,11 +244,15 @@ def test_optional_gitops_rbac_lets_the_board_read_applications_only(
         user = f"system:serviceaccount:{_ns(env)}:frontend"
         for verb in READ:
             assert _can_i(kube, user, verb, "applications.argoproj.io", "argocd")
-            assert _can_i(kube, user, verb, "kustomizations.kustomize.toolkit.fluxcd.io",
-                          "flux-system")  # fmt: skip
+            for flux in ("kustomizations.kustomize.toolkit.fluxcd.io",
+                         "gitrepositories.source.toolkit.fluxcd.io"):  # fmt: skip
+                assert _can_i(kube, user, verb, flux, "flux-system")
         for verb in WRITE:
             assert not _can_i(kube, user, verb, "applications.argoproj.io", "argocd")
         for resource in ("secrets", "appprojects.argoproj.io", "applicationsets.argoproj.io"):
             assert not _can_i(kube, user, "list", resource, "argocd")
-        for resource in ("secrets", "gitrepositories.source.toolkit.fluxcd.io"):
+        for resource in ("secrets", "ocirepositories.source.toolkit.fluxcd.io"):
             assert not _can_i(kube, user, "list", resource, "flux-system")
+        for verb in WRITE:
+            assert not _can_i(kube, user, verb, "gitrepositories.source.toolkit.fluxcd.io",
+                              "flux-system")  # fmt: skip

@@ -11,6 +11,7 @@ from frontend.board.model import Board
 from frontend.cluster.journal import Journal
 from frontend.cluster.snapshot import Json, ObjectSnapshot
 from tests.frontend.status.fixtures import load_flux
+from tests.frontend.status.flux_sources import gitrepository, token
 from tests.frontend.support.fakes import PROBES, StaticCluster
 from tools.platformkit.objects import NOW, rollout, warning_event
 
@@ -187,3 +188,26 @@ def test_a_relist_of_unchanged_objects_keeps_the_cards_and_holds_only_the_new_co
         builder.index.in_namespace("deployments", "shop")[deployment["metadata"]["uid"]]
         is deployment
     )
+
+
+def test_a_flux_entry_turns_stale_when_its_grace_ends_without_an_event() -> None:
+    ns = "capflux-dev"
+    asked_at = NOW - timedelta(seconds=4)  # a fetch asked of the GitRepository, not handled
+    source = gitrepository(requested=token(asked_at))
+    objects = [*rollout("backend", ns), load_flux("ready").kustomization, source]
+    snapshot = StaticCluster(objects, (ns,)).snapshot()
+    builder = BoardBuilder(refresh_seconds=3600)
+
+    first = builder.build(snapshot, PROBES, NOW)
+    (entry,) = first.groups[0].entries
+    assert not entry.gitops[0].stale
+    assert first.next_change == asked_at + timedelta(seconds=10)  # the app wakes then
+
+    early = builder.build(snapshot, PROBES, NOW + timedelta(seconds=5))  # grace not over
+    assert early.groups[0] is first.groups[0]
+
+    later = builder.build(snapshot, PROBES, NOW + timedelta(seconds=7))  # the same objects
+    (entry,) = later.groups[0].entries
+    assert (entry.gitops[0].stale, entry.gitops[0].stale_since) == (True, asked_at)
+    assert later.next_change is None  # nothing more turns stale by itself
+    assert builder.built == 1  # the card itself was not built again, only its GitOps line

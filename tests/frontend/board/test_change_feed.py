@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -156,3 +157,23 @@ def test_the_feed_loop_beats_once_running() -> None:
 
     assert before is None
     assert after is not None
+
+
+def test_change_feed_moves_when_a_build_asked_to_be_woken() -> None:
+    # A Flux reconcile turns stale with no event: the build asks for a version then.
+    async def scenario() -> tuple[int, float]:
+        feed = ChangeFeed(batch_seconds=0.01, refresh_seconds=3600)
+        runner = asyncio.create_task(feed.run())
+        start, began = feed.version, time.monotonic()
+        feed.wake_in(0.2)
+        feed.wake_in(5)  # a later moment does not put off the earlier one
+        seen = await feed.wait_newer(start, within=5)  # no mark at all
+        waited = time.monotonic() - began
+        again = await feed.wait_newer(seen, within=0.3)  # woken once, not on every loop
+        runner.cancel()
+        return again - start, waited
+
+    moved, waited = asyncio.run(scenario())
+
+    assert moved == 1
+    assert 0.2 <= waited < 2

@@ -82,3 +82,20 @@ def test_the_no_cluster_banner_names_every_kind_the_service_account_must_watch()
         "may get/list/watch deployments, replicasets, statefulsets, daemonsets, "
         "controllerrevisions, pods and events."
     )
+
+
+def test_an_apiserver_that_answers_but_is_not_ready_is_named_as_such() -> None:
+    since = NOW - timedelta(seconds=12)
+    problem = ("the Kubernetes API server is not ready: GET /readyz?verbose: HTTP 500: "
+               "[-]etcd failed: reason withheld")  # fmt: skip
+    objects = ObjectSnapshot(
+        configured=True, source="fixed objects", server=None, namespaces=("shop",),
+        api_problem=problem, api_stale_since=since, api_state="not-ready",
+    )  # fmt: skip
+
+    board = build_board(objects, PROBES, NOW)
+
+    stale = next(b for b in board.banners if b.title == "Stale cluster data")
+    assert stale.text.startswith("The Kubernetes API server has not been ready for 12s")
+    assert (stale.since, stale.duration) == (since, "12s")
+    assert any(b.text == problem for b in board.banners if b.title == "Cluster access problem")

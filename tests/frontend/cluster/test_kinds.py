@@ -25,6 +25,11 @@ BY_PLURAL = {kind.plural: kind for kind in KINDS}
             "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/shop/kustomizations",
             "kustomizations.kustomize.toolkit.fluxcd.io",
         ),
+        (
+            "gitrepositories",
+            "/apis/source.toolkit.fluxcd.io/v1/namespaces/shop/gitrepositories",
+            "gitrepositories.source.toolkit.fluxcd.io",
+        ),
     ],
 )
 def test_kind_path_and_rbac_name(plural: str, path: str, rbac_name: str) -> None:
@@ -38,6 +43,8 @@ def test_workload_kinds_are_always_watched_and_gitops_kinds_only_when_served() -
         "deployments", "replicasets", "statefulsets", "daemonsets", "controllerrevisions",
         "pods", "events",
     ]  # fmt: skip
-    assert [k.plural for k in GITOPS_KINDS] == ["applications", "kustomizations"]
+    assert [k.plural for k in GITOPS_KINDS] == [
+        "applications", "kustomizations", "gitrepositories"
+    ]  # fmt: skip
     assert all(k.optional for k in GITOPS_KINDS)
     assert not any(k.optional for k in WORKLOAD_KINDS)

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from frontend.status.gitops import excerpt
+from frontend.status.verdict import excerpt
 from tests.frontend.status.fixtures import load_flux
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster

@@ -8,20 +8,22 @@ capture does not drive are one explicit edit of a recorded object, named in the 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from frontend.status.gitops import (
-    MESSAGE_EXCERPT,
-    GitOpsStatus,
-    State,
-    excerpt,
-    flux_verdict,
-    gitops_index,
-    short_revision,
-)
+from frontend.status.gitops import GitOpsStatus, flux_verdict, gitops_index
+from frontend.status.verdict import MESSAGE_EXCERPT, State, excerpt, short_revision
 from tests.frontend.status.fixtures import flux_scenarios, load_flux, variant
+from tests.frontend.status.flux_sources import (
+    APPLIED,
+    REFUSED,
+    ago,
+    fetch_failed_conditions,
+    gitrepository,
+    token,
+)
 
 Obj = dict[str, Any]
 SHA = "a" * 40
@@ -409,3 +411,63 @@ def test_status_reports_whether_its_message_was_cut() -> None:
     assert status.excerpt.endswith("…")
     assert (status.applied_short or "").startswith("main@sha1:")
     assert len(status.applied_short or "") == len("main@sha1:") + 12
+
+
+# --- each Flux entry's source and staleness -------------------------------------------------
+
+
+def test_flux_entry_carries_its_gitrepository_failure_and_the_revision_still_applied() -> None:
+    capture = load_flux("ready")
+    failed_at = datetime(2026, 12, 1, 10, 20, tzinfo=UTC)
+    source = gitrepository(conditions=fetch_failed_conditions(APPLIED, failed_at))
+
+    index = gitops_index([], [capture.kustomization], [source], failed_at)
+    (status,) = index[DEV]
+
+    assert (status.state, status.phrase) == ("ready", "ready")  # the Kustomization is fine
+    assert status.source_ref == "capflux/gitops-platform"
+    assert (status.source_state, status.source_phrase, status.source_reason) == (
+        "failed", "source fetch failed", "GitOperationFailed",
+    )  # fmt: skip
+    assert status.source_message == REFUSED
+    assert status.source_revision == status.applied_revision == capture.revisions["applied"]
+    assert (status.stale, status.stale_reason, status.stale_since) == (False, None, None)
+    assert index[(DEV[0], "frontend")] == (status,)
+
+
+def test_flux_entry_stale_with_what_and_since_when() -> None:
+    now = datetime(2026, 12, 1, 10, 20, tzinfo=UTC)
+    source = gitrepository(requested=token(ago(now, 30)))
+
+    (status,) = gitops_index([], [load_flux("ready").kustomization], [source], now)[DEV]
+
+    assert (status.stale, status.stale_reason, status.stale_since) == (
+        True, "SourceReconcileNotHandled", ago(now, 30),
+    )  # fmt: skip
+    assert status.stale_phrase == (
+        "reconcile asked of GitRepository capflux/gitops-platform not handled"
+    )
+    assert status.source_state == "ready"  # it says nothing of a stopped controller
+
+
+def test_flux_entry_without_a_now_is_not_judged_stale() -> None:
+    source = gitrepository(requested="2026-12-01T09:00:00Z")
+
+    (status,) = gitops_index([], [load_flux("ready").kustomization], [source])[DEV]
+
+    assert (status.stale, status.source_state) == (False, "ready")
+
+
+def test_flux_entry_with_its_source_unseen_says_so_and_argo_entries_have_no_source() -> None:
+    both = gitops_index(
+        [_application(_deployment(namespace=DEV[0], name=DEV[1]))],
+        [load_flux("ready").kustomization],
+        [],
+        datetime(2026, 12, 1, 10, 20, tzinfo=UTC),
+    )
+    argo, flux = both[DEV]
+
+    assert (flux.source_state, flux.source_phrase, flux.source_revision) == (
+        "unknown", "source not seen", None,
+    )  # fmt: skip
+    assert (argo.source_ref, argo.source_state, argo.stale) == (None, None, False)

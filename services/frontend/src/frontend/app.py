@@ -65,13 +65,18 @@ def create_app(
     assembly = BoardAssembly(settings.refresh_seconds, overlays)
 
     def build() -> Board:
-        return assembly.build(
+        now = datetime.now(UTC)
+        board = assembly.build(
             source.snapshot(),
             probes.snapshot(),
-            datetime.now(UTC),
+            now,
             backend_selector,
             delivery_panel.outcomes() if delivery_panel is not None else None,
         )
+        # A Flux reconcile turns stale with no event: build again when its grace ends.
+        if board.next_change is not None:
+            change_feed.wake_in((board.next_change - now).total_seconds())
+        return board
 
     delivery_panel = None  # off unless a checkout of the config repository is configured
     if settings.delivery_repo is not None:

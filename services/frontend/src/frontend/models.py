@@ -26,6 +26,12 @@ class ClusterInfo(BaseModel):
     )
     stale_since: datetime | None = Field(description="Set while serving last-known data.")
     problems: list[str] = Field(description="Forbidden, unauthorized or unreachable, in words.")
+    api_state: Literal["unknown", "ready", "not-ready", "unreachable"] = Field(
+        default="unknown",
+        description="The apiserver's last readiness check (GET /readyz?verbose): ready; "
+        "not-ready (it answers, a check fails, e.g. etcd: the failing checks are in "
+        "problems); unreachable (no answer in time); unknown (not checked yet, no cluster).",
+    )
 
 
 class BackendProbe(BaseModel):

@@ -64,8 +64,9 @@ class Settings(ServiceSettings):
     resync_seconds: float = Field(600.0, ge=10, le=86400, description="Periodic re-list.")
     apiserver_check_seconds: float = Field(
         10.0, ge=1, le=300,
-        description="How often GET /version checks the apiserver (a hung one is stale within "
-        "this plus the check's 5 s timeout; a watch alone would wait out its read timeout).",
+        description="How often GET /readyz?verbose checks the apiserver (a hung one, or one "
+        "whose etcd is down, is stale within this plus the check's 5 s timeout; a watch "
+        "alone would wait out its read timeout).",
     )  # fmt: skip
     backoff_max_seconds: float = Field(
         30.0, ge=0.1, le=600, description="Reconnect backoff cap (jittered)."

@@ -7,6 +7,8 @@ so a single pod's change rebuilds one card and re-sorts one namespace, whatever 
 board's size. Each card is also rebuilt once per ``refresh_seconds`` (for what depends
 on the clock: ages in the API, "unschedulable for"), at a slot hashed from its uid, so
 the refresh is spread over the period instead of rebuilding the board at once.
+The GitOps entries are attached again when a GitOps object changed, and when a Flux
+check's grace ends (``Board.next_change``: a reconcile turns stale with no event).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from frontend.status.events import EventIndex
 from frontend.status.gitops import GitOpsStatus, gitops_index
 from frontend.status.objects import controller_ref, label, mapping, name, namespace, text, uid
 from frontend.status.set_card import set_card
+from frontend.status.staleness import next_due
 
 ENVIRONMENT_LABELS = ("app.kubernetes.io/environment", "environment", "env")
 _KIND_ORDER = {kind.name: order for order, kind in enumerate(CARD_KINDS)}
@@ -88,6 +91,7 @@ class BoardBuilder:
         self._order: dict[str, list[str]] = {}  # namespace -> its workloads, in board order
         self._events: dict[str, EventIndex] = {}
         self._gitops: dict[tuple[str, str], tuple[GitOpsStatus, ...]] = {}
+        self._gitops_due: datetime | None = None  # when a GitOps entry turns stale by itself
         self._selector: dict[str, str] | None = None
         self._selected: set[str] = set()
         self._meta: Json | None = None
@@ -105,15 +109,17 @@ class BoardBuilder:
         self._selector = selector
         dirty = self._dirty(touched, everything, backend.service.meta, now)
         namespaces, resort = self._rebuild(dirty, now)
-        if touched.gitops or everything:
-            namespaces |= self._regitops()
+        due = self._gitops_due is not None and now >= self._gitops_due
+        if touched.gitops or everything or due:
+            namespaces |= self._regitops(now)
         for ns in namespaces:
             self._regroup(ns, everything or ns in resort)
         groups = tuple(self._groups[ns] for ns in sorted(self._groups))
         stale = backend.is_stale(now)
         return Board(
-            now, objects, backend, stale, tuple(banners(objects, backend, stale, now)), groups
-        )
+            now, objects, backend, stale, tuple(banners(objects, backend, stale, now)), groups,
+            next_change=self._gitops_due,
+        )  # fmt: skip
 
     def _all(self) -> set[str]:
         return {key for plural in WORKLOADS for key in self.index.of_kind(plural)}
@@ -208,12 +214,14 @@ class BoardBuilder:
         pods = self.index.owned("pods", key)
         return set_card(workload, revisions, pods, events, now, kind=kind, meta=meta)
 
-    def _regitops(self) -> set[str]:
+    def _regitops(self, now: datetime) -> set[str]:
         """Attach the GitOps objects again; the namespaces whose entries changed."""
+        kustomizations = self.index.of_kind("kustomizations").values()
+        sources = self.index.of_kind("gitrepositories").values()
         self._gitops = gitops_index(
-            self.index.of_kind("applications").values(),
-            self.index.of_kind("kustomizations").values(),
+            self.index.of_kind("applications").values(), kustomizations, sources, now
         )
+        self._gitops_due = next_due(kustomizations, sources, now)
         namespaces = set()
         for key, entry in self._entries.items():
             gitops = self._gitops.get((entry.card.namespace, entry.card.name), ())

@@ -4,7 +4,8 @@ Watch threads and probes call ``mark()`` (any thread, any rate). A task on the
 event loop folds the marks into at most one new version per batch interval and
 wakes every waiting viewer at once, so N viewers cost N socket writes and zero
 extra API calls. The version also moves every ``refresh`` seconds, so ages and
-"stale for" texts on open pages keep counting.
+"stale for" texts on open pages keep counting, and at any moment a build asked for with
+``wake_in`` (what changes with the clock alone: a Flux reconcile turning stale).
 
 Viewers come and go at any moment: Starlette cancels a stream's task when its client
 disconnects, and anyio delivers that cancellation again on every loop iteration until
@@ -41,11 +42,23 @@ class ChangeFeed:
         self.beat: float | None = None
         self._dirty = False
         self._bumped_at = time.monotonic()
+        self._wake_at: float | None = None  # monotonic; a build asked for it (``wake_in``)
         self._next: asyncio.Event | None = None  # set when the version passes the current one
 
     def mark(self) -> None:
         """Note that something changed; safe from any thread (a plain flag store)."""
         self._dirty = True
+
+    def wake_in(self, seconds: float) -> None:
+        """Move the version once SECONDS have passed, even with nothing marked; any thread.
+
+        The earliest moment still to come wins. A moment lost to a race with ``run`` costs
+        at most one refresh period, when the version moves anyway.
+        """
+        now = time.monotonic()
+        at, held = now + max(seconds, 0.0), self._wake_at
+        if held is None or at < held or held <= now:
+            self._wake_at = at
 
     def _wake_all(self) -> None:
         woken, self._next = self._next, None
@@ -63,9 +76,12 @@ class ChangeFeed:
         while True:
             self.beat = time.monotonic()
             await asyncio.sleep(self.batch_seconds)
-            due = time.monotonic() - self._bumped_at >= self.refresh_seconds
-            if self._dirty or due:
+            now, wake = time.monotonic(), self._wake_at
+            woken = wake is not None and now >= wake
+            if self._dirty or woken or now - self._bumped_at >= self.refresh_seconds:
                 self._dirty = False
+                if woken and self._wake_at == wake:  # not an earlier one asked for meanwhile
+                    self._wake_at = None
                 self.batches += 1
                 self._bump()
 

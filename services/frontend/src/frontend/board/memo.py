@@ -93,7 +93,8 @@ class BoardMemo:
                 if seen is not None and (seen[0] is entry or seen[0] == entry):
                     cards[entry.anchor] = seen
                     continue
-                cards[entry.anchor] = (entry, template.render(entry=entry))
+                # ``now`` only starts the ages the page counts on (board.js).
+                cards[entry.anchor] = (entry, template.render(entry=entry, now=board.generated_at))
                 self.card_renders += 1
             groups[group.namespace] = RenderedGroup(group, cards)
         return groups

@@ -69,6 +69,9 @@ class Board:
     groups: tuple[Group, ...]
     # Each application across the environments Flux delivers (``frontend.environments``).
     environments: EnvironmentsView = EMPTY
+    # When this board would change with no event: a Flux check's grace ends and the entry
+    # turns stale (``frontend.status.staleness``). The app moves the version then.
+    next_change: datetime | None = None
 
     @property
     def health_counts(self) -> dict[str, int]:
@@ -117,8 +120,11 @@ def banners(
         found.append(Banner(level, "Cluster access problem", problem))
     since = objects.stale_since
     if since is not None:
+        lead = "The Kubernetes API has not answered for "
+        if objects.api_state == "not-ready":  # it answers, but cannot read or write (etcd)
+            lead = "The Kubernetes API server has not been ready for "
         found.append(_lasting(
-            "Stale cluster data", since, now, lead="The Kubernetes API has not answered for ",
+            "Stale cluster data", since, now, lead=lead,
             tail=f" (since {since:%H:%M:%S} UTC); showing the last-known state.",
         ))  # fmt: skip
     elif objects.configured and not objects.settled:

@@ -46,6 +46,8 @@ KINDS = (
     Kind("Event", "events", "", "v1", selector="type=Warning"),
     Kind("Application", "applications", "argoproj.io", "v1alpha1", optional=True),
     Kind("Kustomization", "kustomizations", "kustomize.toolkit.fluxcd.io", "v1", optional=True),
+    # A Kustomization's source: whether Flux can still fetch, and what it fetched last.
+    Kind("GitRepository", "gitrepositories", "source.toolkit.fluxcd.io", "v1", optional=True),
 )
 WORKLOAD_KINDS = tuple(kind for kind in KINDS if not kind.optional)
 GITOPS_KINDS = tuple(kind for kind in KINDS if kind.optional)

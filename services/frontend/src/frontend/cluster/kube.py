@@ -32,6 +32,8 @@ USER_AGENT = f"gitops-platform-frontend/0.1 (status-board watch cache; pid {os.g
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 Query = list[tuple[str, Any]]
+# /readyz?verbose lists a line per check: a few KiB at most; more is not a check list.
+_READYZ_BYTES = 16384
 
 
 def load_config(settings: Settings) -> tuple[client.Configuration | None, str, str]:
@@ -99,6 +101,17 @@ class KubeApi:
             raise HttpError(resp.status, f"GET /version: HTTP {resp.status}")
         data: Json = json.loads(resp.response.data)
         return data
+
+    def readyz(self, timeout: float) -> tuple[int, str]:
+        """``GET /readyz?verbose`` with a single attempt: the status and the check list,
+        whatever the status (a failing check answers 500)."""
+        method, url, headers, _, _ = self._check.param_serialize(
+            "GET", "/readyz", query_params=[("verbose", "true")],
+            header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"],
+        )  # fmt: skip
+        resp = self._check.call_api(method, url, header_params=headers,
+                                    _request_timeout=(timeout, timeout))  # fmt: skip
+        return resp.status, resp.response.data[:_READYZ_BYTES].decode(errors="replace")
 
     def _open(self, path: str, query: Query, timeout: tuple[float, float]) -> Any:
         method, url, headers, _, _ = self.client.param_serialize(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from frontend.cluster.apiserver import ApiState
+
 Json = dict[str, Any]
 
 
@@ -96,9 +98,11 @@ class ObjectSnapshot:
     objects: Mapping[str, tuple[Json, ...]] = field(default_factory=dict)
     streams: tuple[StreamStatus, ...] = ()
     setup_error: str | None = None
-    # The apiserver's own health check: a hung apiserver keeps watches open but silent.
+    # The apiserver's own health check (``frontend.cluster.apiserver``): a hung apiserver,
+    # or one whose etcd is down, keeps watches open but silent.
     api_problem: str | None = None
     api_stale_since: datetime | None = None
+    api_state: ApiState = "unknown"
     # The watch cache's streams, for readers that follow changes instead of re-reading
     # everything (``frontend.board.index``); fixed objects (``FixedObjects``) have none.
     journals: tuple[JournalView, ...] = ()

@@ -1,8 +1,9 @@
 """The watch cache: every stream of one process, behind one ``snapshot()`` for readers.
 
 The workload kinds in every configured namespace, plus the optional GitOps kinds (Argo CD
-Applications, Flux Kustomizations) once discovery shows their CRDs (checked again every few
-minutes). The kinds are listed once, in ``frontend.cluster.kinds``.
+Applications, Flux Kustomizations and GitRepositories) once discovery shows their CRDs
+(checked again every few minutes). The kinds are listed once, in ``frontend.cluster.kinds``.
+A thread asks the apiserver's readiness (``frontend.cluster.apiserver``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from frontend.cluster.apiserver import ApiHealth, ApiState, check_apiserver
 from frontend.cluster.kinds import ALL_NAMESPACES, GITOPS_KINDS, WORKLOAD_KINDS, Kind
 from frontend.cluster.kube import KubeApi, load_config
 from frontend.cluster.snapshot import ObjectsByKind, ObjectSnapshot
@@ -19,7 +21,8 @@ from frontend.cluster.watch import Stream
 from frontend.settings import Settings
 
 log = logging.getLogger(__name__)
-# A healthy apiserver answers /version in milliseconds; longer is as good as hung.
+# A healthy apiserver answers /readyz in milliseconds (its etcd check gives up after 2 s
+# by default); longer is as good as hung.
 API_CHECK_TIMEOUT_SECONDS = 5.0
 
 
@@ -34,6 +37,7 @@ class WatchCache:
         self.setup_error: str | None = None
         self.api_problem: str | None = None
         self.api_stale_since: datetime | None = None
+        self.api_state: ApiState = "unknown"
         self.namespaces: tuple[str, ...] = settings.namespaces or ("default",)
         self._api: KubeApi | None = None
         self._streams: dict[tuple[str, str], Stream] = {}
@@ -100,26 +104,32 @@ class WatchCache:
             self._stop.wait(self.settings.crd_recheck_seconds)
 
     def _check_apiserver(self, api: KubeApi) -> None:
-        """GET /version every few seconds, bounded: a stopped or hung apiserver keeps its
-        watch connections open and silent, which only their read timeout (minutes) would
-        notice. /version is readable by every identity (system:public-info-viewer)."""
+        """Ask the apiserver's readiness every few seconds, bounded: a stopped or hung
+        apiserver, or one whose etcd is down, keeps its watch connections open and
+        silent, which only their read timeout (minutes) would notice."""
         while not self._stop.wait(self.settings.apiserver_check_seconds):
-            try:
-                api.version(API_CHECK_TIMEOUT_SECONDS)
-            except Exception as exc:  # any failure: timeout, refused, TLS, an error status
-                if self.api_stale_since is None:
-                    self.api_stale_since = datetime.now(UTC)
-                    self.api_problem = (
-                        f"the Kubernetes API is not answering: GET /version: "
-                        f"{type(exc).__name__}: {exc}"
-                    )
-                    log.warning("apiserver check failed", extra={"error": str(exc)})
-                    self.changed()
-                continue
+            self._note(check_apiserver(
+                lambda: api.readyz(API_CHECK_TIMEOUT_SECONDS),
+                lambda: api.version(API_CHECK_TIMEOUT_SECONDS),
+            ))  # fmt: skip
+
+    def _note(self, health: ApiHealth) -> None:
+        """Keep the check's verdict; the data is stale from the first failure on."""
+        before = self.api_state
+        self.api_state = health.state
+        if health.problem is None:
             if self.api_stale_since is not None:
                 self.api_stale_since = self.api_problem = None
-                log.info("apiserver answers again")
+                log.info("apiserver ready again")
                 self.changed()
+            return
+        # The words change with the kind of failure, not with each attempt's details.
+        if self.api_stale_since is None or health.state != before:
+            if self.api_stale_since is None:
+                self.api_stale_since = datetime.now(UTC)
+            self.api_problem = health.problem
+            log.warning("apiserver check failed", extra={"error": health.problem})
+            self.changed()
 
     def stop(self) -> None:
         self._stop.set()
@@ -147,5 +157,6 @@ class WatchCache:
             setup_error=self.setup_error,
             api_problem=self.api_problem,
             api_stale_since=self.api_stale_since,
+            api_state=self.api_state,
             journals=journals,
         )

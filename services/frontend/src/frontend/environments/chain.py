@@ -19,14 +19,7 @@ from dataclasses import dataclass
 
 from frontend.cluster.kinds import card_anchor
 from frontend.environments.overlays import commit_of
-from frontend.status.gitops import (
-    Verdict,
-    argo_revisions,
-    argo_verdict,
-    flux_revisions,
-    flux_verdict,
-    short_revision,
-)
+from frontend.status.gitops import argo_revisions, argo_verdict, flux_revisions, flux_verdict
 from frontend.status.health import HealthCode
 from frontend.status.objects import (
     Obj,
@@ -38,6 +31,7 @@ from frontend.status.objects import (
     parse_int64,
     text,
 )
+from frontend.status.verdict import Verdict, short_revision
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"

@@ -65,6 +65,7 @@ def status_document(board: Board, version: int, namespace: str | None = None) ->
             synced=objects.synced,
             stale_since=objects.stale_since,
             problems=list(objects.problems),
+            api_state=objects.api_state,
         ),
         backend=BackendInfo(
             **_probe(board.backend.service).model_dump(),

@@ -11,15 +11,21 @@ beside the one last attempted. Flux's rules follow its Kustomization status cont
 (kustomize-controller's docs, "Kustomization Status"): a ``Ready=False`` Kustomization
 has failed, whatever its ``Reconciling`` condition says (``ProgressingWithRetry``), and a
 ``Stalled=True`` one will not be retried until its spec changes.
+
+A Flux entry also carries its GitRepository's verdict and artifact revision
+(``frontend.status.flux_source``): a source that cannot fetch leaves the Kustomization
+Ready on the last revision, and only the source says so. Given a ``now``, it says too
+whether the reconciliation has stopped going ahead (``frontend.status.staleness``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
+from frontend.status.flux_source import flux_source, index_sources
 from frontend.status.objects import (
     Obj,
     condition,
@@ -31,13 +37,10 @@ from frontend.status.objects import (
     number,
     text,
 )
-from frontend.status.shas import short_sha
+from frontend.status.staleness import Staleness, flux_staleness
+from frontend.status.verdict import State, Verdict, excerpt, short_revision, verdict_of
 
 Key = tuple[str, str]  # (namespace, Deployment name)
-State = Literal["ready", "reconciling", "failed", "suspended", "out-of-sync", "unknown"]
-
-# How much of a message the card shows; the whole text is in the element's title.
-MESSAGE_EXCERPT = 240
 
 # kustomize-controller v1 Ready=False reasons, in the words the card shows.
 FLUX_FAILURES = {
@@ -71,6 +74,19 @@ class GitOpsStatus:
     reason: str | None = None  # the reason (Flux) or condition type (Argo CD) behind state
     applied_revision: str | None = None  # last revision applied successfully
     attempted_revision: str | None = None  # last revision tried, when it is not the applied one
+    # Flux only (None for Argo CD): the Kustomization's GitRepository (``flux_source``).
+    source_ref: str | None = None  # "<namespace>/<GitRepository name>"
+    source_state: State | None = None  # "unknown" when the board does not see it
+    source_phrase: str | None = None  # e.g. "source fetch failed"
+    source_reason: str | None = None  # e.g. "GitOperationFailed"
+    source_message: str | None = None  # source-controller's own message
+    source_revision: str | None = None  # the artifact's: the last revision fetched, still applied
+    # A reconciliation not going ahead (``staleness``), judged when the entry was built.
+    stale: bool = False
+    # SourceReconcileNotHandled, ReconcileNotHandled, RevisionNotAttempted, ReconcileOverdue
+    stale_reason: str | None = None
+    stale_phrase: str | None = None  # what is not going ahead, in words
+    stale_since: datetime | None = None  # since when (None: stale, since an unknown time)
 
     @property
     def excerpt(self) -> str:
@@ -90,32 +106,13 @@ class GitOpsStatus:
     def attempted_short(self) -> str | None:
         return short_revision(self.attempted_revision) if self.attempted_revision else None
 
+    @property
+    def source_excerpt(self) -> str:
+        return excerpt(self.source_message)
 
-def excerpt(message: str | None, limit: int = MESSAGE_EXCERPT) -> str:
-    """Whitespace folded to single spaces, cut at a word boundary with an ellipsis."""
-    flat = " ".join((message or "").split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 2 // 3:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
-
-
-_DIGEST = re.compile(r"^(?P<prefix>.*?:)?(?P<digest>[0-9a-f]{13,})$")
-
-
-def short_revision(revision: str) -> str:
-    """``main@sha1:<40 hex>`` to ``main@sha1:<12 hex>``; a bare SHA to its first 12.
-
-    Flux v1 revisions are ``<ref>@<algorithm>:<digest>`` (or ``<algorithm>:<digest>``);
-    Argo CD's are bare commit SHAs. Anything else is returned unchanged.
-    """
-    match = _DIGEST.match(revision)
-    if not match:
-        return revision
-    return (match["prefix"] or "") + short_sha(match["digest"])
+    @property
+    def source_short(self) -> str | None:
+        return short_revision(self.source_revision) if self.source_revision else None
 
 
 def _source(obj: Obj) -> str:
@@ -129,23 +126,6 @@ def _different(attempted: str, applied: str) -> str | None:
 # --- Flux -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Verdict:
-    state: State
-    phrase: str
-    reason: str | None
-    message: str | None
-
-
-def _verdict_of(
-    cond: Obj, state: State, phrase: str, reason: str | None, message: str | None
-) -> Verdict:
-    """A verdict in COND's own reason and message, Ready's where it has none."""
-    return Verdict(
-        state, phrase, text(cond, "reason") or reason, text(cond, "message").strip() or message
-    )
-
-
 def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
     """What a Kustomization is doing, by its Ready, Stalled and Reconciling conditions."""
     ready = condition(kustomization, "Ready") or {}
@@ -156,7 +136,7 @@ def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
     if flag(kustomization, "spec", "suspend"):
         return Verdict("suspended", "reconciliation suspended", reason, message)
     if text(stalled, "status") == "True":
-        return _verdict_of(stalled, "failed", "reconciliation stalled", reason, message)
+        return verdict_of(stalled, "failed", "reconciliation stalled", reason, message)
     if ready_status == "False":
         if reason == FLUX_CANCELED:
             return Verdict("reconciling", "reconciling (health check canceled)", reason, message)
@@ -164,7 +144,7 @@ def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
             "failed", FLUX_FAILURES.get(reason or "", "reconciliation failed"), reason, message
         )
     if text(reconciling, "status") == "True":
-        return _verdict_of(reconciling, "reconciling", "reconciling", reason, message)
+        return verdict_of(reconciling, "reconciling", "reconciling", reason, message)
     if ready_status == "True":
         observed = number(kustomization, "status", "observedGeneration")
         if number(kustomization, "metadata", "generation") > observed:
@@ -180,15 +160,38 @@ def flux_revisions(kustomization: Obj) -> tuple[str | None, str | None]:
     return applied or None, _different(attempted, applied)
 
 
-def _flux(kustomization: Obj) -> Iterator[tuple[Key, GitOpsStatus]]:
+def _flux_source(
+    kustomization: Obj, sources: Mapping[tuple[str, str], Obj], now: datetime | None
+) -> dict[str, Any]:
+    """The entry's source and staleness fields: the same for every workload it applied."""
+    source = flux_source(kustomization, sources)
+    if source is None:
+        return {}
+    found = flux_staleness(kustomization, source.obj, now) if now is not None else Staleness()
+    verdict = source.verdict
+    return {
+        "source_ref": source.ref, "source_state": verdict.state,
+        "source_phrase": verdict.phrase, "source_reason": verdict.reason,
+        "source_message": verdict.message, "source_revision": source.revision,
+        "stale": found.stale, "stale_reason": found.reason, "stale_phrase": found.phrase,
+        "stale_since": found.since,
+    }  # fmt: skip
+
+
+def _flux(
+    kustomization: Obj, sources: Mapping[tuple[str, str], Obj], now: datetime | None
+) -> Iterator[tuple[Key, GitOpsStatus]]:
     ready = condition(kustomization, "Ready") or {}
     sync = {"True": "Ready", "False": "NotReady"}.get(text(ready, "status"), "Unknown")
     verdict = flux_verdict(kustomization)
     applied, attempted = flux_revisions(kustomization)
+    extra: dict[str, Any] | None = None  # worked out once, for its first workload
     for entry in items(kustomization, "status", "inventory", "entries"):
         parts = text(entry, "id").split("_")
         if len(parts) != 4 or parts[2:] != ["apps", "Deployment"]:
             continue
+        if extra is None:
+            extra = _flux_source(kustomization, sources, now)
         yield (
             (parts[0], parts[1]),
             GitOpsStatus(
@@ -203,6 +206,7 @@ def _flux(kustomization: Obj) -> Iterator[tuple[Key, GitOpsStatus]]:
                 reason=verdict.reason,
                 applied_revision=applied,
                 attempted_revision=attempted,
+                **extra,
             ),
         )
 
@@ -272,14 +276,19 @@ def _argo(app: Obj) -> Iterator[tuple[Key, GitOpsStatus]]:
 
 
 def gitops_index(
-    applications: Iterable[Mapping[str, Any]], kustomizations: Iterable[Mapping[str, Any]]
+    applications: Iterable[Mapping[str, Any]],
+    kustomizations: Iterable[Mapping[str, Any]],
+    gitrepositories: Iterable[Mapping[str, Any]] = (),
+    now: datetime | None = None,
 ) -> dict[Key, tuple[GitOpsStatus, ...]]:
-    """Which GitOps objects manage which Deployment, with their sync verdicts."""
+    """Which GitOps objects manage which Deployment, with their sync verdicts; each Flux
+    entry with its GitRepository's, and, given ``now``, whether it has gone stale."""
     index: dict[Key, list[GitOpsStatus]] = {}
     for app in applications:
         for key, status in _argo(app):
             index.setdefault(key, []).append(status)
+    sources = index_sources(gitrepositories)
     for kustomization in kustomizations:
-        for key, status in _flux(kustomization):
+        for key, status in _flux(kustomization, sources, now):
             index.setdefault(key, []).append(status)
     return {key: tuple(found) for key, found in index.items()}
