@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from delivery.rollout_evidence import held_by_registry, rollout_failure
+from delivery.rollout_evidence import (
+    DeadlineConfirmation,
+    confirmation_seconds,
+    held_by_registry,
+    rollout_failure,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "k8s"
 NEW = "sha256:" + "a" * 64
@@ -201,3 +206,38 @@ def test_a_registry_that_does_not_answer_holds_the_rollout_without_failing_it(
     assert (held is None) == failed, held
     if held:
         assert held.endswith("the registry does not answer")
+
+
+@pytest.mark.parametrize(
+    ("deadline", "seconds"),
+    [(15, 30.0), (45, 45.0), (600, 60.0), (None, 60.0), ("15", 60.0)],
+)
+def test_a_deadline_is_confirmed_over_one_more_deadline_within_bounds(
+    deadline: object, seconds: float
+) -> None:
+    spec = {} if deadline is None else {"progressDeadlineSeconds": deadline}
+    assert confirmation_seconds({"spec": spec}) == seconds
+
+
+def test_a_deadline_verdict_counts_only_once_it_has_stood() -> None:
+    doc = deadline_exceeded()
+    deployment = doc["deployment"]
+    deployment["spec"]["progressDeadlineSeconds"] = 15  # confirmed over 30 s
+    verdict = judge(doc, NEW)
+    assert verdict is not None
+    confirm = DeadlineConfirmation()
+    assert confirm.judge(verdict, deployment, 100.0) is None
+    assert confirm.waiting(110.0) == 10.0
+    assert confirm.judge(verdict, deployment, 129.9) is None
+    assert confirm.judge(verdict, deployment, 130.0) == verdict
+    # Progress clears it: the next deadline starts its confirmation anew.
+    assert confirm.judge(None, deployment, 131.0) is None
+    assert confirm.waiting(131.0) is None
+    assert confirm.judge(verdict, deployment, 140.0) is None
+
+
+def test_a_pods_verdict_is_never_delayed() -> None:
+    doc = captured("crashloop", {"6.9.0": NEW})
+    verdict = judge(doc, NEW)
+    assert verdict is not None
+    assert DeadlineConfirmation().judge(verdict, doc["deployment"], 0.0) == verdict

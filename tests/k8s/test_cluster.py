@@ -154,7 +154,7 @@ def test_frontend_can_read_what_the_board_needs_and_nothing_else(
         ("update", "deployments.apps/scale"),
         ("create", "serviceaccounts/token"),
         ("list", "namespaces"),
-        ("list", "nodes"),
+        ("list", "nodes"),  # only with the opt-in k8s/optional/board-nodes (ADR 0023)
         ("create", "roles.rbac.authorization.k8s.io"),
         ("create", "rolebindings.rbac.authorization.k8s.io"),
     ]:

@@ -427,3 +427,16 @@ def test_the_opt_in_cluster_wide_role_reads_exactly_what_the_namespaced_one_does
     wide = rules("optional/board-cluster-wide/clusterrole.yaml")
     assert wide == rules("base/frontend/role.yaml")
     assert all(rule["verbs"] == ["get", "list", "watch"] for rule in wide)
+
+
+def test_the_opt_in_node_role_reads_nodes_only_and_is_what_infra_binds() -> None:
+    folder = K8S / "optional" / "board-nodes"
+    role = YAML(typ="safe").load((folder / "clusterrole.yaml").read_text())
+    binding = YAML(typ="safe").load((folder / "clusterrolebinding.yaml").read_text())
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["nodes"],
+                              "verbs": ["get", "list", "watch"]}]  # fmt: skip
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert [s["name"] for s in binding["subjects"]] == ["frontend"]
+    # make run's board gets the same rules: infra/live/local reads this file.
+    infra = (K8S.parent / "infra" / "live" / "local" / "main.tf").read_text()
+    assert "k8s/optional/board-nodes/clusterrole.yaml" in infra

@@ -65,3 +65,38 @@ resource "kubectl_manifest" "board_reader" {
     }]
   })
 }
+
+# The board may read Nodes, to say when a pod's node is NotReady. Nodes are
+# cluster-scoped: a ClusterRole with the rules of k8s/optional/board-nodes (nodes only,
+# read-only), bound to the board's identity alone.
+locals {
+  board_node_role = yamldecode(file("${path.module}/../../../k8s/optional/board-nodes/clusterrole.yaml"))
+  board_node_readers = var.board_reader == null ? {} : {
+    (local.board_node_role.metadata.name) = var.board_reader
+  }
+}
+
+resource "kubectl_manifest" "board_node_reader_role" {
+  for_each = local.board_node_readers
+  yaml_body = yamlencode({
+    apiVersion = "rbac.authorization.k8s.io/v1"
+    kind       = "ClusterRole"
+    metadata   = { name = each.key }
+    rules      = local.board_node_role.rules
+  })
+}
+
+resource "kubectl_manifest" "board_node_reader" {
+  for_each = local.board_node_readers
+  yaml_body = yamlencode({
+    apiVersion = "rbac.authorization.k8s.io/v1"
+    kind       = "ClusterRoleBinding"
+    metadata   = { name = each.key }
+    roleRef    = { apiGroup = "rbac.authorization.k8s.io", kind = "ClusterRole", name = each.key }
+    subjects = [{
+      kind      = "ServiceAccount"
+      name      = each.value.service_account
+      namespace = each.value.namespace
+    }]
+  })
+}

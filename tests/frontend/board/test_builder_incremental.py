@@ -12,6 +12,7 @@ from frontend.cluster.journal import Journal
 from frontend.cluster.snapshot import Json, ObjectSnapshot
 from tests.frontend.status.fixtures import load_flux
 from tests.frontend.status.flux_sources import gitrepository, token
+from tests.frontend.status.node_objects import lost, node
 from tests.frontend.support.fakes import PROBES, StaticCluster
 from tools.platformkit.objects import NOW, rollout, warning_event
 
@@ -211,3 +212,39 @@ def test_a_flux_entry_turns_stale_when_its_grace_ends_without_an_event() -> None
     assert (entry.gitops[0].stale, entry.gitops[0].stale_since) == (True, asked_at)
     assert later.next_change is None  # nothing more turns stale by itself
     assert builder.built == 1  # the card itself was not built again, only its GitOps line
+
+
+def test_a_node_going_not_ready_rebuilds_only_the_cards_with_pods_on_it() -> None:
+    workloads = [o for n in range(3) for o in rollout(f"web{n}")]
+    for obj in workloads:  # web0's pods on node-1, the others' on node-2
+        if obj["kind"] == "Pod" and not obj["metadata"]["name"].startswith("web0-"):
+            obj["spec"]["nodeName"] = "node-2"
+    builder = BoardBuilder(refresh_seconds=3600)
+    first = builder.build(
+        StaticCluster([*workloads, node("node-1"), node("node-2")]).snapshot(), PROBES, NOW
+    )
+    assert [(s.name, s.ready) for s in first.nodes] == [("node-1", True), ("node-2", True)]
+    assert all(p.node_ready is True for c in _cards(first).values() for p in c.pods)  # type: ignore[attr-defined]
+    built = builder.built
+
+    beat = node("node-2", rv="101", heartbeat="2026-12-07T10:05:00Z")
+    builder.build(StaticCluster([*workloads, node("node-1"), beat]).snapshot(), PROBES, NOW)
+    assert builder.built == built  # a heartbeat says nothing new: no card is rebuilt
+
+    second = builder.build(
+        StaticCluster([*workloads, lost("node-1"), beat]).snapshot(), PROBES, NOW
+    )
+    assert builder.built == built + 1
+    web0 = _cards(second)["web0"]
+    assert {p.node_ready for p in web0.pods} == {None}  # type: ignore[attr-defined]
+    assert [s.reason for s in web0.nodes_not_ready] == ["NodeStatusUnknown"]  # type: ignore[attr-defined]
+    assert _cards(second)["web1"] is _cards(first)["web1"]
+    assert [s.name for s in second.nodes] == ["node-1", "node-2"]  # not Ready first
+    assert [b.title for b in second.banners] == ["Node not Ready"]
+    assert second.banners[0].text.startswith("Node node-1 is NotReady (Kubelet stopped posting")
+
+    third = builder.build(
+        StaticCluster([*workloads, node("node-1", rv="300"), beat]).snapshot(), PROBES, NOW
+    )
+    assert _cards(third)["web0"] == _cards(first)["web0"]
+    assert third.banners == ()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.cluster.kinds import GITOPS_KINDS, KINDS, WORKLOAD_KINDS
+from frontend.cluster.kinds import (
+    ALL_NAMESPACES,
+    CLUSTER_KINDS,
+    GITOPS_KINDS,
+    KINDS,
+    WORKLOAD_KINDS,
+)
 
 BY_PLURAL = {kind.plural: kind for kind in KINDS}
 
@@ -48,3 +54,10 @@ def test_workload_kinds_are_always_watched_and_gitops_kinds_only_when_served() -
     ]  # fmt: skip
     assert all(k.optional for k in GITOPS_KINDS)
     assert not any(k.optional for k in WORKLOAD_KINDS)
+
+
+def test_nodes_are_cluster_scoped_optional_and_watched_once_whatever_the_namespace() -> None:
+    (nodes,) = CLUSTER_KINDS
+    assert (nodes.plural, nodes.optional, nodes.rbac_name) == ("nodes", True, "nodes")
+    assert nodes.path("shop") == nodes.path(ALL_NAMESPACES) == "/api/v1/nodes"
+    assert nodes not in GITOPS_KINDS  # served by every cluster: no CRD discovery

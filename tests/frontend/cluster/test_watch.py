@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from frontend.cluster.kinds import KINDS, Kind
+from frontend.cluster.kinds import CLUSTER_KINDS, KINDS, Kind
 from frontend.cluster.watch import HttpError, Stream, backoff
 from frontend.settings import Settings
+from tests.frontend.status.node_objects import lost
 
 Json = dict[str, Any]
 Step = Json | Exception
@@ -142,6 +143,19 @@ def test_stream_keeps_objects_slim() -> None:
     meta = stream.items["a"]["metadata"]
     assert "managedFields" not in meta
     assert meta["annotations"] == {"keep": "1"}
+
+
+def test_a_node_stream_lists_nodes_cluster_wide_without_their_images() -> None:
+    (kind,) = CLUSTER_KINDS
+    api = ScriptedApi(lists=[page(lost())], watches=[])
+
+    stream, _ = run(api, kind)
+
+    assert api.calls[0][1] == "/api/v1/nodes"
+    (stored,) = stream.items.values()
+    assert "images" not in stored["status"]
+    assert "managedFields" not in stored["metadata"]
+    assert stored["status"]["conditions"][-1]["reason"] == "NodeStatusUnknown"
 
 
 def test_stream_asks_only_for_warning_events() -> None:

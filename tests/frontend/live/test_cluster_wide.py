@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from frontend.cluster.kinds import GITOPS_KINDS, WORKLOAD_KINDS
+from frontend.cluster.kinds import CLUSTER_KINDS, GITOPS_KINDS, WORKLOAD_KINDS
 from tools.platformkit.board import audit_requests, board, status
 from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.kube import Kube
@@ -60,4 +60,5 @@ def test_one_watch_per_kind_sees_every_namespace(
     # The GitOps kinds join when their CRDs are installed (other tests of the session may
     # have installed Argo CD's and Flux's); they are watched cluster-wide too.
     workload = {k.plural for k in WORKLOAD_KINDS}
-    assert workload <= kinds <= workload | {k.plural for k in GITOPS_KINDS}
+    optional = {k.plural for k in (*GITOPS_KINDS, *CLUSTER_KINDS)}  # nodes: when allowed
+    assert workload <= kinds <= workload | optional

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.frontend.status.node_objects import lost
 from tests.frontend.support import ClientFactory
 from tests.frontend.support.fakes import StaticCluster
 from tools.platformkit.objects import rollout
@@ -87,3 +88,30 @@ def test_the_backend_urls_credentials_are_never_shown(make_client: ClientFactory
 def test_openapi_documents_the_unwatched_namespace_404(make_client: ClientFactory) -> None:
     spec = make_client(StaticCluster()).get("/openapi.json").json()
     assert "404" in spec["paths"]["/api/v1/status"]["get"]["responses"]
+
+
+def test_read_status_says_which_nodes_are_not_ready(make_client: ClientFactory) -> None:
+    objects = [*rollout("web", "shop"), lost("node-1")]
+    body = make_client(StaticCluster(objects)).get("/api/v1/status").json()
+
+    (state,) = body["cluster"]["nodes"]
+    assert state == {
+        "name": "node-1", "status": "NotReady", "ready": None, "reason": "NodeStatusUnknown",
+        "message": "Kubelet stopped posting node status.", "since": "2026-12-07T10:00:50Z",
+        "unschedulable": False, "taints": [
+            "node.kubernetes.io/unreachable:NoSchedule", "node.kubernetes.io/unreachable:NoExecute",
+        ],
+    }  # fmt: skip
+    assert body["cluster"]["nodes_left_out"] == 0
+    (entry,) = body["namespaces"][0]["deployments"]
+    assert {pod["node_ready"] for pod in entry["deployment"]["pods"]} == {None}
+    assert [n["name"] for n in entry["deployment"]["nodes_not_ready"]] == ["node-1"]
+
+
+def test_the_board_page_shows_a_lost_node_by_its_pods(make_client: ClientFactory) -> None:
+    page = make_client(StaticCluster([*rollout("web", "shop"), lost("node-1")])).get("/").text
+
+    assert 'node node-1</span> <strong class="node-notready">NotReady</strong>' in page
+    assert "(Kubelet stopped posting node status.) for <time" in page
+    assert "Node not Ready" in page
+    assert "style=" not in page.split("<body", 1)[1]

@@ -219,6 +219,7 @@ def test_card_serialises_to_json_with_stable_fields() -> None:
         "revisions",
         "provenance",
         "kind",
+        "nodes_not_ready",
     ]
     assert data["kind"] == "Deployment"
     assert data["health"] == {
@@ -227,3 +228,4 @@ def test_card_serialises_to_json_with_stable_fields() -> None:
         "causes": [],
     }
     assert data["pods"][0]["current"] is True
+    assert data["pods"][0]["node_ready"] is None  # set only from the pod's Node

@@ -14,6 +14,7 @@ from frontend.environments.chain import Environment
 from frontend.environments.view import Row
 from frontend.status.card import DeploymentCard
 from frontend.status.gitops import GitOpsStatus
+from frontend.status.nodes import NodeState
 
 
 class ClusterInfo(BaseModel):
@@ -32,6 +33,14 @@ class ClusterInfo(BaseModel):
         "not-ready (it answers, a check fails, e.g. etcd: the failing checks are in "
         "problems); unreachable (no answer in time); unknown (not checked yet, no cluster).",
     )
+    nodes: list[NodeState] = Field(
+        default_factory=list,
+        description="Each node (not Ready first): every node up to 50, else those running a "
+        "pod on the board, up to 50. ready is the Ready condition (null: Unknown, e.g. "
+        "NodeStatusUnknown once the kubelet stopped posting); status is kubectl's. Empty "
+        "when the board may not list nodes.",
+    )
+    nodes_left_out: int = Field(default=0, description="Nodes not in nodes.")
 
 
 class BackendProbe(BaseModel):

@@ -12,6 +12,14 @@ A rollout of the promoted version has failed when either
 The reason given quotes the kubelet's own Warning events on those pods (readiness
 probe failures, back-offs), newest first, so a person sees why without kubectl.
 
+A progress deadline is confirmed, not taken at its first sight: verify accepts it once it
+has stood for one more deadline (at least 30 s, at most 60 s; ``DeadlineConfirmation``),
+because a deadline also passes while the control plane, the container runtime or the
+registry is away for a moment (the chaos tier's etcd and containerd rows: the
+Deployment made no progress for 15 s, through no fault of the version). Progress after
+that flips the condition back, and the rollout goes on; a version that never gets ready
+is reverted one confirmation later.
+
 One exception: a pull that failed because the registry could not be reached (connection
 refused, a timeout, a 5xx: the kubelet's message or its newest ``Failed`` event on the pod
 says so) is not the version's fault, and the kubelet's pull back-off (10 s doubling to
@@ -24,6 +32,7 @@ bounded by verify's own timeout (docs/chaos.md). A digest the registry does not 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 Json = Mapping[str, Any]
@@ -38,6 +47,38 @@ STUCK_REASONS = frozenset(
         "RunContainerError",
     }
 )
+
+DEADLINE = "ProgressDeadlineExceeded"
+CONFIRM_MIN_S, CONFIRM_MAX_S = 30.0, 60.0
+DEFAULT_DEADLINE_S = 600  # the API's default progressDeadlineSeconds
+
+
+def confirmation_seconds(deployment: Json) -> float:
+    """How long a progress-deadline verdict must stand: one more deadline, within bounds."""
+    spec = deployment.get("spec") or {}
+    deadline = spec.get("progressDeadlineSeconds", DEFAULT_DEADLINE_S)
+    seconds = float(deadline) if isinstance(deadline, int) else float(DEFAULT_DEADLINE_S)
+    return min(max(seconds, CONFIRM_MIN_S), CONFIRM_MAX_S)
+
+
+@dataclass
+class DeadlineConfirmation:
+    """A verdict of ``rollout_failure`` as verify acts on it: the same, except that a
+    progress deadline counts only once it has stood ``confirmation_seconds``."""
+
+    since: float | None = None  # when the deadline verdict was first seen (monotonic)
+
+    def judge(self, failed: str | None, deployment: Json, now: float) -> str | None:
+        if failed is None or not failed.startswith(DEADLINE):
+            self.since = None
+            return failed
+        self.since = now if self.since is None else self.since
+        return failed if now - self.since >= confirmation_seconds(deployment) else None
+
+    def waiting(self, now: float) -> float | None:
+        """Seconds the current deadline verdict has stood (None: there is none)."""
+        return None if self.since is None else now - self.since
+
 
 PULL_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull"})
 # How containerd and the kubelet word a registry that did not answer (Go's net and
@@ -148,7 +189,7 @@ def rollout_failure(
             and condition.get("status") == "False"
             and condition.get("reason") == "ProgressDeadlineExceeded"
         ):
-            why = f"ProgressDeadlineExceeded: {condition.get('message') or ''}".strip()
+            why = f"{DEADLINE}: {condition.get('message') or ''}".strip()
     if why is None:
         return None
     seen = _warnings(events, {p["metadata"]["name"] for p in new})

@@ -6,7 +6,8 @@ polls report the expected git SHA (and image digest, if given).
 Exit codes:
   0  converged: N consecutive polls matched
   1  wrong or mixed version still answering at the timeout, or (--judge-rollout)
-     Kubernetes reported the rollout failed (delivery.rollout_evidence), at once
+     Kubernetes reported the rollout failed (delivery.rollout_evidence): at once for a
+     pod's verdict, after a confirmation for the progress deadline
   2  unreachable: nothing usable answered in the final poll
   3  bad input (the message names the argument), or every target refused the
      request with a client error no retry cures (404, 401, 403, ...) or answered 200
@@ -32,7 +33,12 @@ import httpx
 
 from delivery.arguments import Parser, git_sha, image_digest
 from delivery.convergence import EXIT_CODES, Answer, Expected, Outcome, Tracker
-from delivery.rollout_evidence import held_by_registry, rollout_failure
+from delivery.rollout_evidence import (
+    DeadlineConfirmation,
+    confirmation_seconds,
+    held_by_registry,
+    rollout_failure,
+)
 from delivery.verify_network import (
     ServiceRef,
     board_verdict,
@@ -124,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rollout_failed(target: ServiceRef, deployment: str, digest: str | None) -> str | None:
+def _rollout_failed(
+    target: ServiceRef, deployment: str, digest: str | None, confirm: DeadlineConfirmation
+) -> str | None:
     try:
         found, pods, events = rollout_objects(target, deployment.split("/")[1])
     except (RuntimeError, OSError, ValueError) as exc:
@@ -132,7 +140,14 @@ def _rollout_failed(target: ServiceRef, deployment: str, digest: str | None) -> 
         return None
     if digest and (held := held_by_registry(pods, events, digest)):
         sys.stderr.write(f"verify: waiting, not failed: {held}\n")
-    return rollout_failure(found, pods, events, digest)
+    now = time.monotonic()
+    failed = confirm.judge(rollout_failure(found, pods, events, digest), found, now)
+    if failed is None and (stood := confirm.waiting(now)) is not None:
+        sys.stderr.write(
+            f"verify: the progress deadline passed {stood:.0f}s ago; confirming for "
+            f"{confirmation_seconds(found):.0f}s (progress since clears it)\n"
+        )
+    return failed
 
 
 def _progress(tracker: Tracker, remaining: float) -> str:
@@ -198,6 +213,7 @@ def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = 
     board_ok = args.status_url is None
     board_message = ""
     failed: str | None = None
+    confirm = DeadlineConfirmation()
     target: str | ServiceRef = args.url
     if args.service:
         namespace, name = args.service.split("/")
@@ -206,7 +222,7 @@ def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = 
         while True:
             tracker.record(_poll(client, target))
             if args.judge_rollout and isinstance(target, ServiceRef) and not tracker.converged:
-                failed = _rollout_failed(target, args.deployment, args.expect_digest)
+                failed = _rollout_failed(target, args.deployment, args.expect_digest, confirm)
             if args.status_url:
                 namespace, name = args.deployment.split("/")
                 verdict = board_verdict(client, args.status_url, namespace, name)

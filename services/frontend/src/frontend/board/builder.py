@@ -9,6 +9,8 @@ on the clock: ages in the API, "unschedulable for"), at a slot hashed from its u
 the refresh is spread over the period instead of rebuilding the board at once.
 The GitOps entries are attached again when a GitOps object changed, and when a Flux
 check's grace ends (``Board.next_change``: a reconcile turns stale with no event).
+A node's change rebuilds only the cards with pods on it, and only when what the board
+says about the node changed (not on a heartbeat or an image pulled).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from frontend.board.model import Board, Entry, Group, banners
 from frontend.cluster.kinds import CARD_KINDS
 from frontend.cluster.snapshot import Json, ObjectSnapshot
 from frontend.probes.results import ProbeSnapshot
-from frontend.status.card import DeploymentCard, deployment_card
+from frontend.status.card import DeploymentCard, deployment_card, on_nodes
 from frontend.status.events import EventIndex
 from frontend.status.gitops import GitOpsStatus, gitops_index
+from frontend.status.nodes import NodeState, node_state, node_states, shown_nodes
 from frontend.status.objects import controller_ref, label, mapping, name, namespace, text, uid
 from frontend.status.set_card import set_card
 from frontend.status.staleness import next_due
@@ -98,6 +101,11 @@ class BoardBuilder:
         self._subjects: frozenset[str] = frozenset()
         self._slots: dict[int, set[str]] = {}
         self._second: int | None = None
+        self._nodes: dict[str, NodeState] = {}  # node name -> what the board says of it
+        self._on_node: dict[str, set[str]] = {}  # node name -> workloads with pods on it
+        self._placed: dict[str, frozenset[str]] = {}  # workload uid -> its pods' nodes
+        self._shown: tuple[tuple[NodeState, ...], int] = ((), 0)
+        self._replaced = True  # the nodes, or which of them run board pods, changed
 
     def build(
         self, objects: ObjectSnapshot, backend: ProbeSnapshot, now: datetime,
@@ -108,6 +116,8 @@ class BoardBuilder:
         everything = touched.everything or selector != self._selector
         self._selector = selector
         dirty = self._dirty(touched, everything, backend.service.meta, now)
+        for node in self._follow_nodes(touched.nodes, everything):
+            dirty |= self._on_node.get(node, set())
         namespaces, resort = self._rebuild(dirty, now)
         due = self._gitops_due is not None and now >= self._gitops_due
         if touched.gitops or everything or due:
@@ -116,10 +126,55 @@ class BoardBuilder:
             self._regroup(ns, everything or ns in resort)
         groups = tuple(self._groups[ns] for ns in sorted(self._groups))
         stale = backend.is_stale(now)
+        if self._replaced:
+            self._shown = shown_nodes(self._nodes, self._on_node.keys())
+            self._replaced = False
+        nodes, left_out = self._shown
+        found = banners(objects, backend, stale, now, nodes)
         return Board(
-            now, objects, backend, stale, tuple(banners(objects, backend, stale, now)), groups,
-            next_change=self._gitops_due,
+            now, objects, backend, stale, tuple(found), groups, next_change=self._gitops_due,
+            nodes=nodes, nodes_left_out=left_out,
         )  # fmt: skip
+
+    def _follow_nodes(self, touched: set[str], everything: bool) -> set[str]:
+        """Keep what the board says of each node: the names whose state changed."""
+        if everything:
+            before, self._nodes = self._nodes, node_states(self.index.of_kind("nodes").values())
+            self._replaced = True
+            return {
+                n for n in before.keys() | self._nodes.keys() if before.get(n) != self._nodes.get(n)
+            }
+        moved = set()
+        for node in touched:
+            obj = self.index.node_named(node)
+            state = None if obj is None else node_state(obj)
+            if state != self._nodes.get(node):
+                moved.add(node)
+                if state is None:
+                    del self._nodes[node]
+                else:
+                    self._nodes[node] = state
+        self._replaced |= bool(moved)
+        return moved
+
+    def _place(self, key: str, card: DeploymentCard | None) -> None:
+        """Note which nodes the workload's pods run on now."""
+        nodes = frozenset(p.node for p in card.pods if p.node) if card else frozenset()
+        before = self._placed.get(key, frozenset())
+        if nodes == before:
+            return
+        for node in before - nodes:
+            keys = self._on_node.get(node, set())
+            keys.discard(key)
+            if not keys:
+                self._on_node.pop(node, None)
+        for node in nodes - before:
+            self._on_node.setdefault(node, set()).add(key)
+        if nodes:
+            self._placed[key] = nodes
+        else:
+            self._placed.pop(key, None)
+        self._replaced = True
 
     def _all(self) -> set[str]:
         return {key for plural in WORKLOADS for key in self.index.of_kind(plural)}
@@ -184,12 +239,14 @@ class BoardBuilder:
                     del self._entries[key]
                     self._environments.pop(key, None)
                     self._slot(key).discard(key)
+                    self._place(key, None)
                     namespaces.add(old.card.namespace)
                     resort.add(old.card.namespace)
                 continue
             kind, workload = found
             ns = namespace(workload)
             card = self._card(kind, workload, now)
+            self._place(key, card)
             self._entries[key] = Entry(card, self._gitops.get((ns, name(workload)), ()))
             self._environments[key] = environment_of(workload)
             self._slot(key).add(key)
@@ -209,10 +266,12 @@ class BoardBuilder:
         if kind == "Deployment":
             owned = self.index.owned("replicasets", key)
             pods = [pod for rs in owned for pod in self.index.owned("pods", uid(rs))]
-            return deployment_card(workload, owned, pods, events, now, meta=meta)
-        revisions = self.index.owned("controllerrevisions", key)
-        pods = self.index.owned("pods", key)
-        return set_card(workload, revisions, pods, events, now, kind=kind, meta=meta)
+            card = deployment_card(workload, owned, pods, events, now, meta=meta)
+        else:
+            revisions = self.index.owned("controllerrevisions", key)
+            pods = self.index.owned("pods", key)
+            card = set_card(workload, revisions, pods, events, now, kind=kind, meta=meta)
+        return on_nodes(card, self._nodes)
 
     def _regitops(self, now: datetime) -> set[str]:
         """Attach the GitOps objects again; the namespaces whose entries changed."""

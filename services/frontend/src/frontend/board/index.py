@@ -1,10 +1,10 @@
 """The board's index of the watch cache, followed change by change (pure: no I/O).
 
 Objects by uid, the owned kinds (ReplicaSets, Pods, ControllerRevisions) by their
-controller, workloads and events by namespace. ``follow(snapshot)`` applies only what
-changed since the snapshot it saw last: for the watch cache, the uids each stream's
-journal names since then, so one pod's change costs one pod's update whatever the
-cluster's size. A stream it cannot follow (new, re-listed, or further ahead than its
+controller, workloads and events by namespace, nodes by name. ``follow(snapshot)``
+applies only what changed since the snapshot it saw last: for the watch cache, the uids
+each stream's journal names since then, so one pod's change costs one pod's update
+whatever the cluster's size. A stream it cannot follow (new, re-listed, or further ahead than its
 journal reaches) and a snapshot without journals (fixed objects in tests) are compared
 with what it held, object by object. It answers which workloads' cards that touched.
 """
@@ -24,6 +24,7 @@ WORKLOADS = {kind.plural: kind.name for kind in CARD_KINDS}
 OWNED = ("replicasets", "pods", "controllerrevisions")
 BY_NAMESPACE = (*WORKLOADS, "events")
 GITOPS = tuple(kind.plural for kind in GITOPS_KINDS)
+NODES = "nodes"  # cluster-scoped: by name, which is what a pod's spec.nodeName says
 _EMPTY: Mapping[str, Json] = {}
 
 
@@ -36,6 +37,7 @@ class Touched:
     events: set[str] = field(default_factory=set)  # namespaces whose events changed
     pods: set[tuple[str, str]] = field(default_factory=set)  # (namespace, name) of changed pods
     gitops: bool = False
+    nodes: set[str] = field(default_factory=set)  # names of changed nodes
 
 
 def _key(obj: Json) -> str:
@@ -61,6 +63,7 @@ class BoardIndex:
         self._owned: dict[str, dict[str, dict[str, Json]]] = {}  # plural -> owner -> uid -> obj
         self._in_ns: dict[str, dict[str, dict[str, Json]]] = {}  # plural -> namespace -> ...
         self._pod_names: dict[tuple[str, str], str] = {}  # (namespace, name) -> uid
+        self._node_names: dict[str, str] = {}  # name -> uid
         self._streams: dict[tuple[str, str], JournalView] = {}
         self._followed = False
 
@@ -134,6 +137,17 @@ class BoardIndex:
                 touched.workloads.add(uid)
         elif plural in GITOPS:
             touched.gitops = True
+        elif plural == NODES:
+            self._set_node(uid, old, obj, touched)
+
+    def _set_node(self, uid: str, old: Json | None, obj: Json | None, touched: Touched) -> None:
+        if old is not None:
+            touched.nodes.add(name(old))
+            if self._node_names.get(name(old)) == uid:
+                del self._node_names[name(old)]
+        if obj is not None:
+            touched.nodes.add(name(obj))
+            self._node_names[name(obj)] = uid
 
     def _set_in_namespace(self, plural: str, uid: str, old: Json | None, obj: Json | None) -> None:
         by_ns = self._in_ns.setdefault(plural, {})
@@ -206,6 +220,10 @@ class BoardIndex:
             if found is not None:
                 return kind, found
         return None
+
+    def node_named(self, node_name: str) -> Json | None:
+        uid = self._node_names.get(node_name)
+        return self._objects.get(NODES, {}).get(uid) if uid else None
 
     def pod_named(self, ns: str, pod_name: str) -> Json | None:
         uid = self._pod_names.get((ns, pod_name))

@@ -15,6 +15,7 @@ from frontend.status.card import DeploymentCard
 from frontend.status.durations import human_duration, rfc3339
 from frontend.status.gitops import GitOpsStatus
 from frontend.status.health import HealthCode
+from frontend.status.nodes import NodeState
 from servicekit.redaction import redact_url
 
 
@@ -72,6 +73,9 @@ class Board:
     # When this board would change with no event: a Flux check's grace ends and the entry
     # turns stale (``frontend.status.staleness``). The app moves the version then.
     next_change: datetime | None = None
+    # The nodes listed (``frontend.status.nodes.shown_nodes``), and how many are not.
+    nodes: tuple[NodeState, ...] = ()
+    nodes_left_out: int = 0
 
     @property
     def health_counts(self) -> dict[str, int]:
@@ -98,9 +102,37 @@ def _lasting(title: str, since: datetime, now: datetime, *, lead: str, tail: str
     return Banner("warning", title, f"{lead}{_ago(since, now)}{tail}", since, (lead, tail))
 
 
+# Node banners shown one by one; past this, one more says how many others there are.
+NODE_BANNERS = 3
+
+
+def _node_banners(nodes: tuple[NodeState, ...], now: datetime) -> list[Banner]:
+    """A warning per node that is not Ready: its pods' statuses are their last report."""
+    unready = [node for node in nodes if node.ready is not True]
+    found = []
+    for node in unready[:NODE_BANNERS]:
+        lead = f"Node {node.name} is {node.status}"
+        if node.message:
+            lead += f" ({node.message})"
+        tail = "; its pods' status is what its kubelet last reported."
+        if node.since is None:
+            found.append(Banner("warning", "Node not Ready", lead + tail))
+        else:
+            found.append(_lasting(
+                "Node not Ready", node.since, now, lead=f"{lead} for ",
+                tail=f" (since {node.since:%H:%M:%S} UTC){tail}",
+            ))  # fmt: skip
+    if len(unready) > NODE_BANNERS:
+        more = len(unready) - NODE_BANNERS
+        text = f"{more} more node{'s are' if more != 1 else ' is'} not Ready (see the JSON API)."
+        found.append(Banner("warning", "Node not Ready", text))
+    return found
+
+
 def banners(
-    objects: ObjectSnapshot, backend: ProbeSnapshot, stale: bool, now: datetime
-) -> list[Banner]:
+    objects: ObjectSnapshot, backend: ProbeSnapshot, stale: bool, now: datetime,
+    nodes: tuple[NodeState, ...] = (),
+) -> list[Banner]:  # fmt: skip
     found: list[Banner] = []
     if not objects.configured:
         found.append(
@@ -131,6 +163,7 @@ def banners(
         found.append(
             Banner("info", "Loading", "Waiting for the first list from the Kubernetes API.")
         )
+    found.extend(_node_banners(nodes, now))
     if stale:
         last = backend.service.last_success
         error = backend.service.last_error or "no probe has succeeded"

@@ -22,10 +22,12 @@ class Kind:
     # and a 403 on it must neither block readiness nor raise an alarm.
     optional: bool = False
     card: bool = False  # each object of the kind is a workload with a card on the board
+    # Cluster-scoped (Nodes): listed and watched once, whatever the configured namespaces.
+    namespaced: bool = True
 
     def path(self, namespace: str) -> str:
         root = "/api/v1" if not self.group else f"/apis/{self.group}/{self.version}"
-        if namespace == ALL_NAMESPACES:
+        if namespace == ALL_NAMESPACES or not self.namespaced:
             return f"{root}/{self.plural}"
         return f"{root}/namespaces/{namespace}/{self.plural}"
 
@@ -48,9 +50,14 @@ KINDS = (
     Kind("Kustomization", "kustomizations", "kustomize.toolkit.fluxcd.io", "v1", optional=True),
     # A Kustomization's source: whether Flux can still fetch, and what it fetched last.
     Kind("GitRepository", "gitrepositories", "source.toolkit.fluxcd.io", "v1", optional=True),
+    # Whether the nodes the pods run on are Ready. Optional: a board without the
+    # ClusterRole (k8s/optional/board-nodes) still shows everything else, without alarm.
+    Kind("Node", "nodes", "", "v1", optional=True, namespaced=False),
 )
 WORKLOAD_KINDS = tuple(kind for kind in KINDS if not kind.optional)
-GITOPS_KINDS = tuple(kind for kind in KINDS if kind.optional)
+GITOPS_KINDS = tuple(kind for kind in KINDS if kind.optional and kind.namespaced)
+# Served by every cluster (core group): watched from the start, one stream each.
+CLUSTER_KINDS = tuple(kind for kind in KINDS if not kind.namespaced)
 # In the order a namespace's cards are listed (between cards of the same name).
 CARD_KINDS = tuple(kind for kind in KINDS if kind.card)
 PLURALS = {kind.name: kind.plural for kind in KINDS}

@@ -49,11 +49,20 @@ class Transport(Protocol):
     def watch(self, path: str, query: list[tuple[str, Any]], timeout: float) -> Watching: ...
 
 
-def slim(obj: Json) -> Json:
+# Per kind, the status fields the board never reads: a Node lists every image it holds
+# (kilobytes each, and changed by every pull) and its volumes.
+_UNREAD_STATUS = {"nodes": ("images", "volumesInUse", "volumesAttached")}
+
+
+def slim(obj: Json, plural: str = "") -> Json:
     """Drop what the board never reads but costs memory: managedFields, last-applied."""
     meta = obj.get("metadata") or {}
     meta.pop("managedFields", None)
     (meta.get("annotations") or {}).pop(_LAST_APPLIED, None)
+    status = obj.get("status")
+    if isinstance(status, dict):
+        for key in _UNREAD_STATUS.get(plural, ()):
+            status.pop(key, None)
     return obj
 
 
@@ -174,7 +183,7 @@ class Stream:
                     continue
                 raise
             for obj in page.get("items") or []:
-                items[obj["metadata"]["uid"]] = slim(obj)
+                items[obj["metadata"]["uid"]] = slim(obj, self.kind.plural)
             cont = (page.get("metadata") or {}).get("continue")
             if not cont:
                 break
@@ -221,5 +230,5 @@ class Stream:
         if kind == "DELETED":
             self.journal.delete(str(meta.get("uid")))
         else:
-            self.journal.put(meta["uid"], slim(obj))
+            self.journal.put(meta["uid"], slim(obj, self.kind.plural))
         self.changed()

@@ -2,7 +2,8 @@
 
 The workload kinds in every configured namespace, plus the optional GitOps kinds (Argo CD
 Applications, Flux Kustomizations and GitRepositories) once discovery shows their CRDs
-(checked again every few minutes). The kinds are listed once, in ``frontend.cluster.kinds``.
+(checked again every few minutes), plus the cluster-scoped kinds (Nodes), once each.
+The kinds are listed once, in ``frontend.cluster.kinds``.
 A thread asks the apiserver's readiness (``frontend.cluster.apiserver``).
 """
 
@@ -14,7 +15,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from frontend.cluster.apiserver import ApiHealth, ApiState, check_apiserver
-from frontend.cluster.kinds import ALL_NAMESPACES, GITOPS_KINDS, WORKLOAD_KINDS, Kind
+from frontend.cluster.kinds import (
+    ALL_NAMESPACES,
+    CLUSTER_KINDS,
+    GITOPS_KINDS,
+    WORKLOAD_KINDS,
+    Kind,
+)
 from frontend.cluster.kube import KubeApi, load_config
 from frontend.cluster.snapshot import ObjectsByKind, ObjectSnapshot
 from frontend.cluster.watch import Stream
@@ -63,11 +70,14 @@ class WatchCache:
         gitops = len(GITOPS_KINDS) * (len(self.namespaces) + len(self.settings.gitops_namespaces))
         if ALL_NAMESPACES in self.namespaces:
             gitops = len(GITOPS_KINDS)
-        self._api = KubeApi(cfg, pool=watched + gitops + 4)
+        self._api = KubeApi(cfg, pool=watched + gitops + len(CLUSTER_KINDS) + 4)
         self.server = self._api.server
         for ns in self.namespaces:
             for kind in WORKLOAD_KINDS:
                 self._add(self._api, kind, ns)
+        # A cluster-scoped kind has one stream, not one per namespace; "*" keys it.
+        for kind in CLUSTER_KINDS:
+            self._add(self._api, kind, ALL_NAMESPACES)
         threading.Thread(
             target=self._discover, args=(self._api,), name="crd-discovery", daemon=True
         ).start()

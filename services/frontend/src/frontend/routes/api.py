@@ -66,6 +66,8 @@ def status_document(board: Board, version: int, namespace: str | None = None) ->
             stale_since=objects.stale_since,
             problems=list(objects.problems),
             api_state=objects.api_state,
+            nodes=list(board.nodes),
+            nodes_left_out=board.nodes_left_out,
         ),
         backend=BackendInfo(
             **_probe(board.backend.service).model_dump(),

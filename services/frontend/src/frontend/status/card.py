@@ -19,6 +19,7 @@ from frontend.status.events import (
     warning_events,
 )
 from frontend.status.health import Health, deployment_health
+from frontend.status.nodes import NodeState
 from frontend.status.objects import (
     Obj,
     container_images,
@@ -79,6 +80,22 @@ class DeploymentCard:
     revisions: Revisions
     provenance: Provenance
     kind: str = "Deployment"  # or StatefulSet, DaemonSet (status.set_card)
+    # The nodes its pods run on that are not Ready, by name (``on_nodes``).
+    nodes_not_ready: tuple[NodeState, ...] = ()
+
+
+def on_nodes(card: DeploymentCard, states: Mapping[str, NodeState]) -> DeploymentCard:
+    """The card with what the nodes its pods run on say: a pod's status is its kubelet's
+    last report, which a lost node's kubelet no longer updates."""
+    if not states and not card.nodes_not_ready:  # no node seen (e.g. no RBAC): as built
+        return card
+    seen = {pod.node: states[pod.node] for pod in card.pods if pod.node and pod.node in states}
+    pods = []
+    for pod in card.pods:
+        state = seen.get(pod.node or "")
+        pods.append(replace(pod, node_ready=state.ready if state is not None else None))
+    unready = tuple(seen[node] for node in sorted(seen) if seen[node].ready is not True)
+    return replace(card, pods=tuple(pods), nodes_not_ready=unready)
 
 
 def _counts(deployment: Obj) -> Counts:

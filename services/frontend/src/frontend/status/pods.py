@@ -82,6 +82,9 @@ class PodRow:
     containers: tuple[ContainerRow, ...]
     # Set by the card: whether the pod belongs to the Deployment's current ReplicaSet.
     current: bool = False
+    # Set from the pod's Node (``status.card.on_nodes``): its Ready condition, None when
+    # Unknown (the kubelet stopped posting), not seen, or the pod is not scheduled.
+    node_ready: bool | None = None
 
 
 def digest(image_id: str) -> str | None:
