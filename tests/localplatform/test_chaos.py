@@ -208,6 +208,8 @@ def chaos() -> Iterator[Chaos]:
             proc.send_signal(signal.SIGINT)
         proc.wait(timeout=180)
         run.reader.join(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
         shutil.rmtree(run_root, ignore_errors=True)
         assert host_view().differences(before) == []  # the host as it was, after all faults
     assert not [line for line in run.lines if "stopping the platform" in line], run.lines[-30:]
