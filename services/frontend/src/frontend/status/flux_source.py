@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from frontend.status.objects import Obj, condition, flag, mapping, name, namespace, number, text
-from frontend.status.verdict import Verdict, verdict_of
+from frontend.status.objects import Obj, condition, mapping, name, namespace, text
+from frontend.status.verdict import FluxWords, Verdict, flux_verdict_by
 
 SOURCE_KIND = "GitRepository"
 Key = tuple[str, str]  # (namespace, name)
@@ -50,30 +50,26 @@ def index_sources(repositories: Iterable[Obj]) -> dict[Key, Obj]:
     return {(namespace(repo), name(repo)): repo for repo in repositories}
 
 
-def source_verdict(repository: Obj) -> Verdict:  # noqa: PLR0911
+SOURCE_WORDS = FluxWords(
+    suspended="source suspended",
+    stalled="source stalled",
+    reconciling="source reconciling",
+    unobserved="source spec change not observed yet",
+    ready="source ready",
+    unknown="source status unknown",
+)
+
+
+def _source_not_ready(repository: Obj, reason: str | None, message: str | None) -> Verdict:
+    fetch = condition(repository, "FetchFailed") or {}
+    default = "source fetch failed" if text(fetch, "status") == "True" else "source not ready"
+    return Verdict("failed", SOURCE_FAILURES.get(reason or "", default), reason, message)
+
+
+def source_verdict(repository: Obj) -> Verdict:
     """What source-controller is doing with the GitRepository, by the same precedence as a
     Kustomization's verdict: suspended, stalled, Ready=False, Reconciling, Ready."""
-    ready = condition(repository, "Ready") or {}
-    ready_status, reason = text(ready, "status"), text(ready, "reason") or None
-    message = text(ready, "message").strip() or None
-    stalled = condition(repository, "Stalled") or {}
-    if flag(repository, "spec", "suspend"):
-        return Verdict("suspended", "source suspended", reason, message)
-    if text(stalled, "status") == "True":
-        return verdict_of(stalled, "failed", "source stalled", reason, message)
-    if ready_status == "False":
-        fetch = condition(repository, "FetchFailed") or {}
-        default = "source fetch failed" if text(fetch, "status") == "True" else "source not ready"
-        return Verdict("failed", SOURCE_FAILURES.get(reason or "", default), reason, message)
-    reconciling = condition(repository, "Reconciling") or {}
-    if text(reconciling, "status") == "True":
-        return verdict_of(reconciling, "reconciling", "source reconciling", reason, message)
-    if ready_status == "True":
-        observed = number(repository, "status", "observedGeneration")
-        if number(repository, "metadata", "generation") > observed:
-            return Verdict("reconciling", "source spec change not observed yet", None, None)
-        return Verdict("ready", "source ready", reason, message)
-    return Verdict("unknown", "source status unknown", reason, message)
+    return flux_verdict_by(repository, SOURCE_WORDS, _source_not_ready)
 
 
 def flux_source(kustomization: Obj, repositories: Mapping[Key, Obj]) -> Source | None:

@@ -29,16 +29,21 @@ from frontend.status.flux_source import flux_source, index_sources
 from frontend.status.objects import (
     Obj,
     condition,
-    flag,
     items,
     mapping,
     name,
     namespace,
-    number,
     text,
 )
 from frontend.status.staleness import Staleness, flux_staleness
-from frontend.status.verdict import State, Verdict, excerpt, short_revision, verdict_of
+from frontend.status.verdict import (
+    FluxWords,
+    State,
+    Verdict,
+    excerpt,
+    flux_verdict_by,
+    short_revision,
+)
 
 Key = tuple[str, str]  # (namespace, Deployment name)
 
@@ -126,31 +131,27 @@ def _different(attempted: str, applied: str) -> str | None:
 # --- Flux -----------------------------------------------------------------------------
 
 
-def flux_verdict(kustomization: Obj) -> Verdict:  # noqa: PLR0911
+KUSTOMIZATION_WORDS = FluxWords(
+    suspended="reconciliation suspended",
+    stalled="reconciliation stalled",
+    reconciling="reconciling",
+    unobserved="reconciling (spec change not observed yet)",
+    ready="ready",
+    unknown="status unknown",
+)
+
+
+def _kustomization_not_ready(_obj: Obj, reason: str | None, message: str | None) -> Verdict:
+    if reason == FLUX_CANCELED:
+        return Verdict("reconciling", "reconciling (health check canceled)", reason, message)
+    return Verdict(
+        "failed", FLUX_FAILURES.get(reason or "", "reconciliation failed"), reason, message
+    )
+
+
+def flux_verdict(kustomization: Obj) -> Verdict:
     """What a Kustomization is doing, by its Ready, Stalled and Reconciling conditions."""
-    ready = condition(kustomization, "Ready") or {}
-    stalled = condition(kustomization, "Stalled") or {}
-    reconciling = condition(kustomization, "Reconciling") or {}
-    ready_status, reason = text(ready, "status"), text(ready, "reason") or None
-    message = text(ready, "message").strip() or None
-    if flag(kustomization, "spec", "suspend"):
-        return Verdict("suspended", "reconciliation suspended", reason, message)
-    if text(stalled, "status") == "True":
-        return verdict_of(stalled, "failed", "reconciliation stalled", reason, message)
-    if ready_status == "False":
-        if reason == FLUX_CANCELED:
-            return Verdict("reconciling", "reconciling (health check canceled)", reason, message)
-        return Verdict(
-            "failed", FLUX_FAILURES.get(reason or "", "reconciliation failed"), reason, message
-        )
-    if text(reconciling, "status") == "True":
-        return verdict_of(reconciling, "reconciling", "reconciling", reason, message)
-    if ready_status == "True":
-        observed = number(kustomization, "status", "observedGeneration")
-        if number(kustomization, "metadata", "generation") > observed:
-            return Verdict("reconciling", "reconciling (spec change not observed yet)", None, None)
-        return Verdict("ready", "ready", reason, message)
-    return Verdict("unknown", "status unknown", reason, message)
+    return flux_verdict_by(kustomization, KUSTOMIZATION_WORDS, _kustomization_not_ready)
 
 
 def flux_revisions(kustomization: Obj) -> tuple[str | None, str | None]:

@@ -5,10 +5,11 @@ card shortens their messages and revisions."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from frontend.status.objects import Obj, text
+from frontend.status.objects import Obj, condition, flag, number, text
 from frontend.status.shas import short_sha
 
 State = Literal["ready", "reconciling", "failed", "suspended", "out-of-sync", "unknown"]
@@ -32,6 +33,47 @@ def verdict_of(
     return Verdict(
         state, phrase, text(cond, "reason") or reason, text(cond, "message").strip() or message
     )
+
+
+@dataclass(frozen=True)
+class FluxWords:
+    """What a card calls each state of one kind of Flux object."""
+
+    suspended: str
+    stalled: str
+    reconciling: str
+    unobserved: str  # Ready, but a spec change not observed yet
+    ready: str
+    unknown: str
+
+
+# What Ready=False means for the kind: (the object, Ready's reason, its message) -> verdict.
+NotReady = Callable[[Obj, str | None, str | None], Verdict]
+
+
+def flux_verdict_by(obj: Obj, words: FluxWords, not_ready: NotReady) -> Verdict:  # noqa: PLR0911
+    """A Flux object's verdict by the precedence every Flux kind shares (kstatus):
+    suspended, Stalled=True, Ready=False, Reconciling=True, Ready=True (with its spec
+    change observed), else unknown."""
+    ready = condition(obj, "Ready") or {}
+    ready_status, reason = text(ready, "status"), text(ready, "reason") or None
+    message = text(ready, "message").strip() or None
+    if flag(obj, "spec", "suspend"):
+        return Verdict("suspended", words.suspended, reason, message)
+    stalled = condition(obj, "Stalled") or {}
+    if text(stalled, "status") == "True":
+        return verdict_of(stalled, "failed", words.stalled, reason, message)
+    if ready_status == "False":
+        return not_ready(obj, reason, message)
+    reconciling = condition(obj, "Reconciling") or {}
+    if text(reconciling, "status") == "True":
+        return verdict_of(reconciling, "reconciling", words.reconciling, reason, message)
+    if ready_status == "True":
+        observed = number(obj, "status", "observedGeneration")
+        if number(obj, "metadata", "generation") > observed:
+            return Verdict("reconciling", words.unobserved, None, None)
+        return Verdict("ready", words.ready, reason, message)
+    return Verdict("unknown", words.unknown, reason, message)
 
 
 def excerpt(message: str | None, limit: int = MESSAGE_EXCERPT) -> str:
