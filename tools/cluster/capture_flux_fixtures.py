@@ -28,9 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from tools.platformkit import processes
 from tools.platformkit.binaries import find_kubectl
 from tools.platformkit.cluster.controlplane import ControlPlane
 from tools.platformkit.cluster.stages import FAULT_LABEL
@@ -53,20 +51,6 @@ SHARD = ("capture.gitops-platform.test/flux-fixtures", "true")
 TARGETS = {"dev": "capflux-dev", "staging": "capflux-staging"}
 DEV, STAGING = kustomization_name("dev"), kustomization_name("staging")
 DEV_OVERLAY = Path("k8s/overlays/dev")
-
-
-class ShardedFlux(Flux):
-    """``Flux`` whose controllers only watch objects labelled SHARD (Flux's sharding flag)."""
-
-    def start(self, timeout: float = 60) -> Flux:
-        spawn = processes.spawn
-        selector = f"--watch-label-selector={SHARD[0]}={SHARD[1]}"
-
-        def sharded(argv: list[str], log: Path, env: dict[str, str] | None = None) -> int:
-            return spawn([*argv, selector], log, env)
-
-        with mock.patch.object(processes, "spawn", sharded):
-            return super().start(timeout)
 
 
 class Repo:
@@ -339,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         state = Path(tmp)
         kube = Kube(kubectl, cp.kubeconfig)
         server_version = str(cp.api().get("/version")["gitVersion"])
-        flux = ShardedFlux(kube, cp.server, cp.pki.ca_crt, state).install()
+        flux = Flux(kube, cp.server, cp.pki.ca_crt, state,
+                    watch_label_selector="=".join(SHARD)).install()  # fmt: skip
         git = GitServer(state / "git").start()
         objects: list[Json] = []
         try:

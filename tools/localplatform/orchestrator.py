@@ -276,8 +276,15 @@ class Platform:
     def _board_identity(self, kube: Kube, cp: ControlPlane, proc: ServiceProcess) -> None:
         say, api = self.console, cp.api()
         sa = f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{dev_board.SERVICE_ACCOUNT}"
+        flux = self.flux
+        if flux is None:
+            raise RuntimeError("Flux is not running")
         with say.step(f"Flux's first apply of dev (ServiceAccount {NAMESPACE}/frontend)"):
-            wait_for("the board's ServiceAccount", lambda: api.request("GET", sa)[0] == 200, 90)
+            try:
+                wait_for("the board's ServiceAccount", lambda: api.request("GET", sa)[0] == 200,
+                         90, alive=flux.alive)  # fmt: skip
+            except TimeoutError as exc:
+                raise TimeoutError(f"{exc}; Flux says: {flux.account()}") from None
         with say.step("board: the frontend with dev's `frontend` ServiceAccount (read-only Role)"):
             dev_board.board_kubeconfig(kube, cp, NAMESPACE, self.state / "board.kubeconfig")
             wait_for("board /readyz", lambda: answers(proc.url + "/readyz"), 60, alive=proc.alive)
@@ -307,7 +314,11 @@ class Platform:
 
         with self.console.step(f"waiting for the board: dev, staging and prod Healthy, Flux "
                                f"Ready at {commit[:12]}"):  # fmt: skip
-            wait_for("board: every environment Healthy", healthy, 300, alive=proc.alive)
+            try:
+                wait_for("board: every environment Healthy", healthy, 300, alive=proc.alive)
+            except TimeoutError as exc:
+                account = self.flux.account() if self.flux else "not started"
+                raise TimeoutError(f"{exc}; Flux says: {account}") from None
         self.ready_s = self.console.elapsed()
 
     def start_runner(self) -> int:

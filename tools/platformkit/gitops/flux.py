@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,9 @@ GROUPS = {"GitRepository": "gitrepositories.source.toolkit.fluxcd.io",
           "Kustomization": "kustomizations.kustomize.toolkit.fluxcd.io"}  # fmt: skip
 # Flux's ClusterRole in config/rbac/role.yaml is named manager-role in both modules.
 _ROLE_FILE = "role.yaml"
+# What Go's net package says when a listener's port is taken (in a controller's log).
+PORT_TAKEN = "address already in use"
+START_ATTEMPTS = 3
 
 
 def build_root() -> Path:
@@ -81,6 +85,8 @@ class Flux:
     # False: only objects in flux-system are reconciled (Flux's single-namespace mode), so
     # Kustomizations other tests create elsewhere, with a status they wrote, stay theirs.
     watch_all_namespaces: bool = True
+    # Flux's sharding flag: only objects with this label (``key=value``) are reconciled.
+    watch_label_selector: str | None = None
     pids: dict[str, int] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -146,7 +152,26 @@ class Flux:
         )  # fmt: skip
 
     def start(self, timeout: float = 60) -> Flux:
+        """Both controllers, ready, with the artifact server answering.
+
+        Ports are picked free and bound by the controllers a moment later; another process
+        can take one in between. The artifact server binds last, after /readyz already
+        answers, and its controller exits when the port is taken: so the storage port is
+        waited on too, and a start that lost a port is tried again on fresh ones."""
         started = time.monotonic()
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                self._start_once(timeout)
+                self.timings["start_attempts"] = attempt
+                break
+            except RuntimeError as exc:
+                self.stop()
+                if attempt == START_ATTEMPTS or PORT_TAKEN not in str(exc):
+                    raise
+        self.timings["start_s"] = round(time.monotonic() - started, 2)
+        return self
+
+    def _start_once(self, timeout: float) -> None:
         storage = self.state / "storage"
         storage.mkdir(parents=True, exist_ok=True)
         (self.state / "logs").mkdir(parents=True, exist_ok=True)
@@ -155,6 +180,8 @@ class Flux:
             self.ports[name] = processes.free_port()
         watch = f"--watch-all-namespaces={str(self.watch_all_namespaces).lower()}"
         common = [watch, "--log-level=info", "--log-encoding=json"]
+        if self.watch_label_selector:
+            common.append(f"--watch-label-selector={self.watch_label_selector}")
         argv = {
             "source-controller": [
                 f"--storage-path={storage}",
@@ -186,16 +213,25 @@ class Flux:
             self.argv[controller] = [str(self.root / "bin" / controller), *argv[controller]]
             self.restart(controller)
         for short, controller in (("source", CONTROLLERS[0]), ("kustomize", CONTROLLERS[1])):
-            port = self.ports[f"{short}-health"]
-            polling.wait_for(
-                f"{controller} ready",
-                lambda port=port: processes.http_get(port, "/readyz")[0] == 200,  # type: ignore[misc]
-                timeout,
-                alive=lambda c=controller: self._alive(c),  # type: ignore[misc]
-                tolerate=processes.CONNECTION_ERRORS,
-            )
-        self.timings["start_s"] = round(time.monotonic() - started, 2)
-        return self
+            health = self.ports[f"{short}-health"]
+            self._wait(f"{controller} ready", controller,
+                       lambda port=health: _status(port, "/readyz") == 200,  # type: ignore[misc]
+                       timeout)  # fmt: skip
+        # The artifact server binds after /readyz answers. A file only our storage holds,
+        # read back through the port, proves the server there is this controller's.
+        probe = storage / ".port-probe"
+        token = os.urandom(8).hex()
+        probe.write_text(token)
+        try:
+            self._wait(f"{CONTROLLERS[0]}'s artifact server", CONTROLLERS[0],
+                       lambda: processes.http_get(self.ports["storage"], "/" + probe.name)
+                       == (200, token), timeout)  # fmt: skip
+        finally:
+            probe.unlink(missing_ok=True)
+
+    def _wait(self, what: str, controller: str, check: Callable[[], bool], timeout: float) -> None:
+        polling.wait_for(what, check, timeout, alive=lambda: self._alive(controller),
+                         tolerate=processes.CONNECTION_ERRORS)  # fmt: skip
 
     def restart(self, controller: str) -> int:
         """Start CONTROLLER as ``start`` did (its argv, environment and ports); its PID."""
@@ -220,6 +256,27 @@ class Flux:
     def log_tail(self, controller: str, lines: int = 30) -> str:
         return processes.log_tail(self.log_path(controller), lines)
 
+    def account(self, errors: int = 3) -> str:
+        """What Flux says, for an error message: each object's Ready condition and each
+        controller's last ERRORS errors (its JSON log lines at level error)."""
+        lines: list[str] = []
+        try:
+            found = self.kube.json("get", ",".join(GROUPS.values()), "-n", NAMESPACE)
+        except subprocess.CalledProcessError as exc:
+            lines.append(f"objects not read: {(exc.stderr or '').strip()[:200]}")
+            found = {}
+        for obj in found.get("items") or []:
+            ready = ready_condition(obj)
+            said = f"Ready={ready.get('status', '?')} {ready.get('reason', '')}: "
+            lines.append(f"{obj['kind']}/{obj['metadata']['name']}: "
+                         f"{said}{str(ready.get('message', ''))[:300]}")  # fmt: skip
+        for controller in self.argv:
+            for line in _errors(processes.log_tail(self.log_path(controller), 400))[-errors:]:
+                lines.append(f"{controller}: {line}")
+            if not self.running(controller):
+                lines.append(f"{controller}: not running")
+        return "; ".join(lines) or "nothing yet"
+
     def stop(self) -> None:
         for controller, pid in self.pids.items():
             processes.stop(pid, str(self.root / "bin" / controller))
@@ -240,6 +297,23 @@ class Flux:
 
     def get(self, kind: str, name: str, namespace: str = NAMESPACE) -> dict[str, Any]:
         return self.kube.json("get", GROUPS[kind] + "/" + name, "-n", namespace)
+
+
+def _errors(log: str) -> list[str]:
+    """The error lines of a controller's JSON log, as "msg: error"."""
+    found = []
+    for line in log.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("level") == "error":
+            found.append(f"{entry.get('msg', '')}: {str(entry.get('error', ''))[:300]}")
+    return found
+
+
+def _status(port: int, path: str) -> int:
+    return processes.http_get(port, path)[0]
 
 
 def ready_condition(obj: dict[str, Any]) -> dict[str, Any]:
