@@ -18,6 +18,7 @@ from delivery.rollout_evidence import (
     DeadlineConfirmation,
     confirmation_seconds,
     held_by_registry,
+    not_delivered,
     rollout_failure,
 )
 
@@ -241,3 +242,29 @@ def test_a_pods_verdict_is_never_delayed() -> None:
     verdict = judge(doc, NEW)
     assert verdict is not None
     assert DeadlineConfirmation().judge(verdict, doc["deployment"], 0.0) == verdict
+
+
+@pytest.mark.parametrize(
+    ("doc", "digest", "expected"),
+    [
+        pytest.param(
+            lambda: captured("complete", {"6.9.0": OLD}), NEW,
+            f"the Deployment's template still pins podinfo@{OLD[:19]}..., not {NEW[:19]}...",
+            id="template-at-the-old-digest",
+        ),
+        pytest.param(
+            lambda: captured("complete", {"6.9.0": NEW}), NEW, None, id="template-at-the-digest",
+        ),
+        pytest.param(
+            lambda: captured("rolling-update-updating", {"6.9.0": OLD, "6.9.1": NEW}), NEW, None,
+            id="delivered-and-rolling-out",
+        ),
+        pytest.param(
+            lambda: captured("progress-deadline-exceeded", {"6.9.0": NEW}), NEW, None,
+            id="delivered-and-failing-is-judged-elsewhere",
+        ),
+        pytest.param(lambda: {"deployment": {}}, NEW, None, id="no-deployment-read-says-nothing"),
+    ],
+)  # fmt: skip
+def test_not_delivered(doc: Callable[[], Obj], digest: str, expected: str | None) -> None:
+    assert not_delivered(doc()["deployment"], digest) == expected

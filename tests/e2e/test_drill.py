@@ -50,6 +50,7 @@ from tools.platformkit.gitops.bootstrap import (
     node_patches,
 )
 from tools.platformkit.gitops.configrepo import ConfigRepo
+from tools.platformkit.gitops.flux import NAMESPACE as FLUX_NAMESPACE
 from tools.platformkit.gitops.flux import Flux, ready_condition
 from tools.platformkit.gitops.flux_view import FluxView, flux_revision, last_applied
 from tools.platformkit.gitops.gitserver import GitServer
@@ -115,12 +116,16 @@ class Drill:
     def namespace(self, env: str) -> str:
         return self.dev if env == "dev" else self.staging
 
-    def verify(self, version: str, timeout: float, with_board: bool = False) -> Any:
-        """The pipeline's ``verify`` against every ready endpoint of dev's backend Service."""
+    def verify(
+        self, version: str, timeout: float, with_board: bool = False, judge: bool = False
+    ) -> Any:
+        """The pipeline's ``verify`` against every ready endpoint of dev's backend Service;
+        JUDGE: judging the rollout from the Deployment, its pods and events as well."""
         url = self.board.url if with_board and self.board else None
-        on_board = ["--status-url", f"{url}/api/v1/status", "--deployment", f"{self.dev}/backend"]
+        deployment = ["--deployment", f"{self.dev}/backend"]
+        on_board = ["--status-url", f"{url}/api/v1/status", *deployment] if url else []
         return run_pipeline(
-            "verify", *(on_board if url else []),
+            "verify", *on_board, *(["--judge-rollout", *deployment] if judge else []),
             "--service", f"{self.dev}/backend", "--port", "8080",
             "--kubeconfig", str(self.kubectl_config), "--kubectl", self.kube.kubectl,
             "--expect-sha", SHA[version], "--expect-digest", self.digest[version],
@@ -211,9 +216,18 @@ def unbootstrap(kube: Kube, objects: list[Json]) -> None:
 
 
 def step_promote_good(d: Drill) -> str:
-    """1. Promote B: Flux applies the commit, the rollout completes, verify and board agree."""
+    """1. Promote B: Flux applies the commit, the rollout completes, verify and board agree.
+    While dev's Kustomization is suspended (``flux suspend``), B is not delivered: verify
+    judging the rollout says so (exit 4), and neither fails nor passes it."""
     before = deployment_revision(d.deployment())
+    suspend(d, "dev", True)
     commit = d.promote("B")
+    undelivered = d.verify("B", 4, judge=True)
+    assert undelivered.returncode == 4, undelivered.stderr
+    assert json.loads(undelivered.stdout)["result"] == "not-delivered"
+    assert "not delivered: the Deployment's template still pins" in undelivered.stderr
+    suspend(d, "dev", False)
+    d.clock.step("1. B not delivered while dev is suspended: verify exit 4")
     d.view.pull(commit)
     d.clock.step("1. promote B: commit, push, Flux fetched it")
     d.view.applied("dev", commit)
@@ -235,6 +249,13 @@ def step_promote_good(d: Drill) -> str:
     d.clock.step("1. verify exit 0, board Healthy with the Kustomization Ready at the commit")
     follow(d, commit, "B's promotion")
     return commit
+
+
+def suspend(d: Drill, env: str, suspended: bool) -> None:
+    """``flux suspend`` / ``flux resume`` of ENV's Kustomization: the user's switch."""
+    patch = json.dumps({"spec": {"suspend": suspended}})
+    d.kube.run("patch", "kustomizations.kustomize.toolkit.fluxcd.io", kustomization_name(env),
+               "-n", FLUX_NAMESPACE, "--type=merge", "-p", patch)  # fmt: skip
 
 
 def follow(d: Drill, commit: str, what: str) -> None:

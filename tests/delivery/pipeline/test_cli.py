@@ -150,7 +150,7 @@ def test_promote_push_authenticates_and_pushes(
 @pytest.mark.parametrize(
     ("outcomes", "code", "result"),
     [([0], 0, "verified"), ([1, 0], 1, "restored"), ([1, 1], 2, "not-restored"),
-     ([3], 3, "bad-input")],
+     ([3], 3, "bad-input"), ([4], 6, "not-delivered")],
 )  # fmt: skip
 def test_verify_says_how_it_ended(
     config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -176,7 +176,9 @@ def test_verify_says_how_it_ended(
     assert calls[0] is not None
     assert "--judge-rollout" in calls[0]
     assert len(calls) == len(outcomes)
-    if code != 3:
+    if code in (3, 6):  # no verdict: nothing recorded
+        assert note_lines(config.work, promotion) == []
+    else:
         assert "https://ci/run/7" in note_lines(config.work, promotion)[0]
 
 

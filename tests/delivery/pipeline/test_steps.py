@@ -258,6 +258,28 @@ def test_a_superseded_promotion_is_neither_reverted_nor_recorded(config: Config)
     assert head(config.origin, "main") == third
 
 
+def test_a_promotion_not_delivered_is_neither_reverted_nor_recorded(config: Config) -> None:
+    _, second = deployed(config)
+    before = head(config.origin, "main")
+    script = Script(4)  # verify: the Deployment never pinned the digest
+    assert steps.verify(config.work, second, URL, push=True, verify_main=script) == (
+        steps.NOT_DELIVERED
+    )
+    assert len(script.calls) == 1  # no previous version verified: nothing was reverted
+    assert verdicts(config.origin, second) == []  # verified again, by the plan's first rule
+    assert head(config.origin, "main") == before
+
+
+def test_a_newer_promotion_outranks_not_delivered(config: Config) -> None:
+    _, second = deployed(config)
+    third = promote_cli.promote(config.work, "dev", {"backend": D3}, S3)
+    assert third is not None
+    remote.push_head(config.work)
+    assert steps.verify(config.work, second, URL, push=True, verify_main=Script(4)) == (
+        steps.SUPERSEDED
+    )
+
+
 def test_a_running_verify_stops_once_a_newer_promotion_lands(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,6 +20,9 @@ class Outcome(StrEnum):
     # Every target refused the request itself (a 4xx), or answered with something
     # that is not a /meta document (the health check's JSON, an HTML page).
     MISCONFIGURED = "misconfigured"
+    # At the timeout the Deployment's template did not pin the expected digest yet: the
+    # version never reached the cluster, so there is nothing to judge it by.
+    NOT_DELIVERED = "not-delivered"
 
 
 EXIT_CODES = {
@@ -27,6 +30,7 @@ EXIT_CODES = {
     Outcome.MISMATCH: 1,
     Outcome.UNREACHABLE: 2,
     Outcome.MISCONFIGURED: 3,  # the usage/config code: the URL, not the rollout, is wrong
+    Outcome.NOT_DELIVERED: 4,
 }
 # Client errors a retry can cure (a slow or throttled server); any other 4xx from
 # every target says the request is wrong (a missing /meta, a proxy's 401 or 403).

@@ -148,6 +148,24 @@ def held_by_registry(pods: Sequence[Json], events: Sequence[Json], digest: str) 
     return None
 
 
+def not_delivered(deployment: Json, digest: str) -> str | None:
+    """Why DIGEST cannot be judged yet: the Deployment's template pins other images, so
+    GitOps has not applied the promotion (a controller or its source is down). In words;
+    None once the template pins DIGEST, or when there is no Deployment to read."""
+    template = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+    images = [str(c.get("image") or "") for c in template.get("containers") or []]
+    if not images or any(digest in image for image in images):
+        return None
+    pinned = ", ".join(_short(image) for image in images)
+    return f"the Deployment's template still pins {pinned}, not {digest[:19]}..."
+
+
+def _short(image: str) -> str:
+    """``name@sha256:0123456789ab...`` for ``registry/path/name@sha256:<64 hex>``."""
+    name, at, digest = image.rsplit("/", 1)[-1].partition("@")
+    return f"{name}@{digest[:19]}..." if at else name
+
+
 def rollout_failure(
     deployment: Json, pods: Sequence[Json], events: Sequence[Json], digest: str | None
 ) -> str | None:

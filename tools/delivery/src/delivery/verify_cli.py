@@ -14,6 +14,9 @@ Exit codes:
      with something that is not a /meta document (another endpoint's JSON, an HTML
      page): a wrong URL or missing credentials, reported at once with the status,
      content type and URL, not after the timeout
+  4  not delivered (--judge-rollout): at the timeout the Deployment's template still
+     pinned other images, so GitOps never applied the promotion (its controller or its
+     source was down); not the version's verdict, so nothing is reverted
   5  stopped by its caller (``pipeline verify``: a newer promotion superseded the one
      being verified)
 """
@@ -26,7 +29,8 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -37,6 +41,7 @@ from delivery.rollout_evidence import (
     DeadlineConfirmation,
     confirmation_seconds,
     held_by_registry,
+    not_delivered,
     rollout_failure,
 )
 from delivery.verify_network import (
@@ -85,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="verify",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         epilog="exit codes: 0 converged, 1 wrong or mixed version, 2 unreachable, 3 bad input "
-        "or every target refusing the request (4xx) or answering with something not /meta",
+        "or every target refusing the request (4xx) or answering with something not /meta, "
+        "4 not delivered (--judge-rollout: the Deployment never pinned the expected digest), "
+        "5 stopped by the caller",
     )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", type=_url, help="the /meta URL to poll (through the Service)")
@@ -130,14 +137,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rollout_failed(
+@dataclass
+class RolloutReading:
+    """What the last read of the rollout said: a failure, or that it was not delivered."""
+
+    failed: str | None = None
+    undelivered: str | None = None
+
+
+def _read_rollout(
     target: ServiceRef, deployment: str, digest: str | None, confirm: DeadlineConfirmation
-) -> str | None:
+) -> RolloutReading:
     try:
         found, pods, events = rollout_objects(target, deployment.split("/")[1])
     except (RuntimeError, OSError, ValueError) as exc:
         sys.stderr.write(f"verify: cannot read the rollout ({exc}); judging by answers only\n")
-        return None
+        return RolloutReading()
+    undelivered = not_delivered(found, digest) if digest else None
+    return RolloutReading(_rollout_failed(found, pods, events, digest, confirm), undelivered)
+
+
+def _rollout_failed(
+    found: Any, pods: list[Any], events: list[Any], digest: str | None,
+    confirm: DeadlineConfirmation,
+) -> str | None:  # fmt: skip
     if digest and (held := held_by_registry(pods, events, digest)):
         sys.stderr.write(f"verify: waiting, not failed: {held}\n")
     now = time.monotonic()
@@ -197,6 +220,33 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--judge-rollout needs --service and --deployment")
 
 
+def _outcome(tracker: Tracker, board_ok: bool, reading: RolloutReading) -> Outcome:
+    outcome = tracker.outcome() if board_ok or not tracker.converged else Outcome.MISMATCH
+    if reading.failed:
+        return Outcome.MISMATCH
+    if outcome in (Outcome.MISMATCH, Outcome.UNREACHABLE) and reading.undelivered:
+        # Not the version's fault, nor proof it works: verify again once it is delivered.
+        sys.stderr.write(f"verify: not delivered: {reading.undelivered}; nothing judged\n")
+        return Outcome.NOT_DELIVERED
+    return outcome
+
+
+def _summary(outcome: Outcome, tracker: Tracker, elapsed: float, found: dict[str, Any]) -> Any:
+    """``--json``'s document: the outcome, what was expected and seen, and FOUND."""
+    return {
+        "result": outcome.value,
+        "exit_code": EXIT_CODES[outcome],
+        "expected": asdict(tracker.expected),
+        "required_consecutive": tracker.required,
+        "consecutive": tracker.consecutive,
+        "polls": tracker.polls,
+        "elapsed_seconds": round(elapsed, 3),
+        "seen": dict(tracker.seen),
+        "last": [asdict(a) for a in tracker.last_answers],
+        **found,
+    }
+
+
 EXIT_STOPPED = 5
 
 
@@ -212,7 +262,7 @@ def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = 
     deadline = started + args.timeout
     board_ok = args.status_url is None
     board_message = ""
-    failed: str | None = None
+    reading = RolloutReading()
     confirm = DeadlineConfirmation()
     target: str | ServiceRef = args.url
     if args.service:
@@ -222,7 +272,7 @@ def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = 
         while True:
             tracker.record(_poll(client, target))
             if args.judge_rollout and isinstance(target, ServiceRef) and not tracker.converged:
-                failed = _rollout_failed(target, args.deployment, args.expect_digest, confirm)
+                reading = _read_rollout(target, args.deployment, args.expect_digest, confirm)
             if args.status_url:
                 namespace, name = args.deployment.split("/")
                 verdict = board_verdict(client, args.status_url, namespace, name)
@@ -232,8 +282,8 @@ def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = 
             sys.stderr.write(_progress(tracker, max(remaining, 0.0)))
             if board_message:
                 sys.stderr.write(f"verify: {board_message}\n")
-            if failed:
-                sys.stderr.write(f"verify: the rollout failed: {failed}\n")
+            if reading.failed:
+                sys.stderr.write(f"verify: the rollout failed: {reading.failed}\n")
                 break
             if stop is not None and (why := stop()):
                 sys.stderr.write(f"verify: stopped: {why}\n")
@@ -244,26 +294,14 @@ def main(argv: list[str] | None = None, stop: Callable[[], str | None] | None = 
                 sys.stderr.write(_misconfigured(tracker))
                 break
             time.sleep(min(args.interval, max(remaining, 0.0)))
-    outcome = tracker.outcome() if board_ok or not tracker.converged else Outcome.MISMATCH
-    if failed:
-        outcome = Outcome.MISMATCH
+    outcome = _outcome(tracker, board_ok, reading)
     elapsed = time.monotonic() - started
     sys.stderr.write(f"verify: {outcome.value} after {elapsed:.1f}s and {tracker.polls} polls\n")
     if args.json:
-        summary = {
-            "result": outcome.value,
-            "exit_code": EXIT_CODES[outcome],
-            "expected": asdict(expected),
-            "required_consecutive": tracker.required,
-            "consecutive": tracker.consecutive,
-            "polls": tracker.polls,
-            "elapsed_seconds": round(elapsed, 3),
-            "seen": dict(tracker.seen),
-            "last": [asdict(a) for a in tracker.last_answers],
-            "board": board_message or None,
-            "rollout_failed": failed,
-        }
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        found = {"board": board_message or None, "rollout_failed": reading.failed}
+        if outcome is Outcome.NOT_DELIVERED:
+            found["not_delivered"] = reading.undelivered
+        sys.stdout.write(json.dumps(_summary(outcome, tracker, elapsed, found), indent=2) + "\n")
     return EXIT_CODES[outcome]
 
 

@@ -12,7 +12,9 @@ Exit codes: 0 done (verify: verified); 1 verify failed and the previous version
 answers again (restored); 2 verify failed and it is not restored (look now);
 3 bad input (the message names the argument); 4 refused (git, the overlay, the gate,
 a build or push failed); 5 (verify) superseded: a newer commit changed the
-environment's overlay before a verdict, so nothing was reverted or recorded.
+environment's overlay before a verdict, so nothing was reverted or recorded;
+6 (verify) not delivered: GitOps never applied the promotion (the Deployment still
+pinned the old digest), so nothing was reverted or recorded and it is verified again.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pipeline",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         epilog="exit codes: 0 done, 1 failed and restored, 2 failed and not "
-        "restored, 3 bad input, 4 refused, 5 superseded",
+        "restored, 3 bad input, 4 refused, 5 superseded, 6 not delivered",
     )
     subs = parser.add_subparsers(dest="step", required=True, parser_class=Parser)
     b = subs.add_parser("build", help="build both images from a commit and push them")
@@ -180,7 +182,8 @@ def _verify(args: argparse.Namespace) -> int:
         args.timeout,
     )
     code = steps.verify(repo, args.promotion, target, args.push, args.run_url)
-    names = ["verified", "restored", "not-restored", "bad-input", "refused", "superseded"]
+    names = ["verified", "restored", "not-restored", "bad-input", "refused", "superseded",
+             "not-delivered"]  # fmt: skip
     _output(result=names[code])
     return code
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from delivery import promote_cli, rollback_cli, verify_cli
+from delivery.convergence import EXIT_CODES, Outcome
 from delivery.git import GitError, run
 from delivery.pipeline import remote
 from delivery.pipeline.state import overlay_path, read_states
@@ -23,6 +24,8 @@ from delivery.records import NOTES_REF, Verdict, format_record
 Gate = Literal["auto", "pull-request"]
 # pipeline verify's exit codes (documented in tools/delivery/README.md)
 VERIFIED, RESTORED, NOT_RESTORED, BAD_INPUT, REFUSED, SUPERSEDED = 0, 1, 2, 3, 4, 5
+NOT_DELIVERED = 6
+NOT_DELIVERED_CODE = EXIT_CODES[Outcome.NOT_DELIVERED]  # verify's
 CHECK_EVERY_S = 2.0  # how often a running verify asks git whether it was superseded
 
 
@@ -210,10 +213,15 @@ def verify(
         record(repo, promotion, "verified", at, run_url)
         _push_records(repo, push)
         return VERIFIED
-    if code == verify_cli.EXIT_STOPPED or (code in (1, 2) and newer.check()):
+    if code == verify_cli.EXIT_STOPPED or (code in (1, 2, NOT_DELIVERED_CODE) and newer.check()):
         # Not this promotion's verdict to give: the newer one is verified next.
         say(f"{promotion[:12]} was superseded by {newer.by}; nothing reverted or recorded")
         return SUPERSEDED
+    if code == NOT_DELIVERED_CODE:
+        # GitOps never applied it (a controller or its source was down): no verdict yet.
+        # Without a record, the plan's first rule verifies it again.
+        say(f"{promotion[:12]} was not delivered to {env}; nothing reverted or recorded")
+        return NOT_DELIVERED
     if code not in (1, 2):
         say(f"verify exited {code}: the request is wrong, not the rollout; nothing reverted")
         return BAD_INPUT
