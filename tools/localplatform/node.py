@@ -48,11 +48,16 @@ def missing_prerequisites() -> list[str]:
     return nodebins.missing_prerequisites()
 
 
+def registry_of(state: Path) -> Registry:
+    """The run's registry, its log, PID and manifest journal under STATE."""
+    return Registry(nodebins.bin_dir(), state / "registry")
+
+
 class Artifacts:
     """The registry on loopback and what the run pushed to it."""
 
     def __init__(self, state: Path) -> None:
-        self.registry = Registry(nodebins.bin_dir(), state / "registry")
+        self.registry = registry_of(state)
         self.state = state
         self.releases: versions.Releases | None = None
         self.sandbox = ""
@@ -72,7 +77,7 @@ class Artifacts:
         """The registry again, on its port, with what ``publish`` pushed pushed again: crane
         keeps manifests in memory (the blobs are on disk, so only manifests travel). The
         digests must come out the same, or the overlays would pin images that are gone.
-        Images the pipeline runner pushed since are not pushed again (docs/chaos.md). Its PID."""
+        What the pipeline runner pushed since comes back from the manifest journal. Its PID."""
         self.registry.start()
         if self.build is not None and self.releases is not None:
             again = versions.publish(nodebins.bin_dir(), self.registry.host, self.build.refs)
@@ -81,6 +86,7 @@ class Artifacts:
                 raise RuntimeError(f"pushed again, the images have other digests: {sorted(lost)}")
             if self.sandbox:
                 images.sandbox_image(nodebins.bin_dir(), self.registry.host)
+        self.registry.journal.replay(self.registry.url)
         return self.registry.pid
 
     def stop(self) -> None:

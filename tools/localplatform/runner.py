@@ -26,12 +26,16 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
+import httpx
+
 from delivery.git import GitError
 from delivery.git import run as git
 from delivery.overlay import read_digests
+from delivery.pipeline import images as pipeline_images
 from delivery.pipeline import plan, remote, state
-from tools.localplatform import rundir
+from tools.localplatform import node, rundir
 from tools.platformkit import images
+from tools.platformkit.node.registry import RegistryError
 
 RUNNER_MARK = "GITOPS_PLATFORM_RUNNER"  # in its environment: the run's state dir
 POLL_S = 0.5  # how often the runner looks at the source repository's main
@@ -201,6 +205,7 @@ class Runner:
             self.failed_builds.add(sha)
             return
         digests = dict(line.split("=", 1) for line in built.stdout.split() if "=" in line)
+        self.keep_manifests(digests)
         self.pipeline(
             "promote",
             "--repo",
@@ -215,6 +220,20 @@ class Runner:
             f"frontend={digests.get('frontend-digest', '')}",
             "--push",
         )
+
+    def keep_manifests(self, digests: dict[str, str]) -> None:
+        """Journal what the build pushed, so a restarted registry serves it again (a revert
+        to it must pull). A registry that does not answer now has lost the push anyway."""
+        journal = node.registry_of(Path(self.info.state_dir)).journal
+        for service in pipeline_images.SERVICES:
+            digest = digests.get(f"{service}-digest")
+            if not digest:  # not rebuilt: kept when it was
+                continue
+            repository = pipeline_images.repository(self.registry, service).partition("/")[2]
+            try:
+                journal.keep(self.info.registry, repository, digest)
+            except (RegistryError, httpx.HTTPError) as exc:
+                self.log("manifest-not-kept", service=service, digest=digest, why=str(exc))
 
     def serve(self) -> int:
         self.prepare()

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from tools.localplatform.console import Console
+from tools.localplatform.node import registry_of
 from tools.localplatform.parts import GIT_SERVER
 from tools.localplatform.runner import RUNNER_MARK
 from tools.platformkit import processes
 from tools.platformkit.cluster.controlplane import ControlPlane, clusters_root
 from tools.platformkit.gitops import flux
-from tools.platformkit.node import nodebins, realnode
-from tools.platformkit.node.registry import Registry
+from tools.platformkit.node import realnode
 
 
 def _environ(pid: int) -> str:
@@ -89,7 +89,7 @@ def clean(current: Path, console: Console) -> None:
         done.append(f"pipeline runner and its steps (pids {', '.join(map(str, runner))})")
     # Before the state dir goes: the node's mounts live under it.
     done += [f"real node: {what}" for what in realnode.clean_stale()]
-    registry = Registry(nodebins.bin_dir(), Path(str(info.get("state_dir") or "")) / "registry")
+    registry = registry_of(Path(str(info.get("state_dir") or "")))
     if info.get("state_dir") and registry.recorded_pid():
         registry.stop(timeout=2)  # only while that PID still runs crane
         done.append("registry")

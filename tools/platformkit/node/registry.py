@@ -3,8 +3,9 @@
 containerd pulls the project's images from here (its hosts.toml maps ghcr.io to this
 address), so the digests the overlays pin are real ones. crane's registry keeps blobs
 on disk (``--disk``) and manifests in memory: a restarted registry over the same blob
-directory has lost its tags and manifests, but a push of the same image uploads nothing
-(the blobs are found, only manifests are written).
+directory has lost its tags and manifests. So what a restart must keep is kept beside
+the blobs (``ManifestJournal``): each manifest read back after its push, put back byte
+for byte, so with the same digest, into the registry started again.
 
 The registry runs as a child in its own session, like the control-plane components:
 PID recorded in ``registry.pid``, output in ``registry.log`` (one line per request),
@@ -15,10 +16,16 @@ It listens on ``127.0.0.1:0`` and reads the port the kernel chose from its log
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from tools.platformkit import processes
 from tools.platformkit.polling import wait_for
@@ -53,6 +60,10 @@ class Registry:
     @property
     def log_path(self) -> Path:
         return self.state_dir / LOG_NAME
+
+    @property
+    def journal(self) -> ManifestJournal:
+        return ManifestJournal(self.state_dir / JOURNAL_NAME)
 
     @property
     def pid_path(self) -> Path:
@@ -127,3 +138,78 @@ class Registry:
             processes.stop(pid, str(self.crane), timeout)
         self.pid = 0
         self.pid_path.unlink(missing_ok=True)
+
+
+# --- What a restart must not lose: the manifests, kept beside the blobs -----------------
+
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+JOURNAL_NAME = "manifests"
+
+
+@dataclass(frozen=True)
+class ManifestJournal:
+    """Manifests kept on disk, to be put back into a restarted registry byte for byte (so
+    with the same digests): crane keeps them in memory, the blobs they name on disk.
+
+    ``keep`` reads a manifest back from the registry after a push, an index's children
+    first; ``replay`` puts every kept manifest again, in the order kept."""
+
+    directory: Path
+    transport: httpx.BaseTransport | None = None  # tests: httpx.MockTransport
+
+    def _client(self, url: str) -> httpx.Client:
+        return httpx.Client(base_url=url, timeout=10, transport=self.transport)
+
+    def keep(self, url: str, repository: str, reference: str) -> list[str]:
+        """Keep REPOSITORY's manifest REFERENCE (a digest or a tag) as URL serves it, and
+        an index's manifests before it; the digests kept, children first."""
+        with self._client(url) as client:
+            return self._keep(client, repository, reference)
+
+    def _keep(self, client: httpx.Client, repository: str, reference: str) -> list[str]:
+        response = client.get(f"/v2/{repository}/manifests/{reference}",
+                              headers={"Accept": ", ".join(MANIFEST_TYPES)})  # fmt: skip
+        if response.status_code != 200:
+            raise RegistryError(f"GET {repository} manifest {reference}: {response.status_code}")
+        body = response.content
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        if reference.startswith("sha256:") and reference != digest:
+            raise RegistryError(f"{repository}@{reference}: the registry served {digest}")
+        kept: list[str] = []
+        for child in json.loads(body).get("manifests") or []:
+            kept += self._keep(client, repository, str(child["digest"]))
+        media_type = response.headers.get("content-type", MANIFEST_TYPES[1])
+        tag = None if reference.startswith("sha256:") else reference
+        entry = {"repository": repository, "digest": digest, "media_type": media_type,
+                 "tag": tag, "body": base64.b64encode(body).decode()}  # fmt: skip
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{digest.removeprefix('sha256:')[:16]}.json"
+        (self.directory / name).write_text(json.dumps(entry))
+        return [*kept, digest]
+
+    def replay(self, url: str) -> int:
+        """Put every kept manifest into the registry at URL (by digest, and by its tag if it
+        was kept by one); how many."""
+        entries = sorted(self.directory.glob("*.json")) if self.directory.is_dir() else []
+        with self._client(url) as client:
+            for path in entries:
+                entry = json.loads(path.read_text())
+                body = base64.b64decode(entry["body"])
+                for reference in (entry["digest"], entry["tag"]):
+                    if reference is None:
+                        continue
+                    response = client.put(
+                        f"/v2/{entry['repository']}/manifests/{reference}", content=body,
+                        headers={"Content-Type": entry["media_type"]},
+                    )  # fmt: skip
+                    if response.status_code != 201:
+                        raise RegistryError(
+                            f"PUT {entry['repository']} manifest {reference} from {path}: "
+                            f"{response.status_code} {response.text[:200]}"
+                        )
+        return len(entries)
