@@ -152,12 +152,17 @@ def not_delivered(deployment: Json, digest: str) -> str | None:
     """Why DIGEST cannot be judged yet: the Deployment's template pins other images, so
     GitOps has not applied the promotion (a controller or its source is down). In words;
     None once the template pins DIGEST, or when there is no Deployment to read."""
-    template = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
-    images = [str(c.get("image") or "") for c in template.get("containers") or []]
+    images = _template_images(deployment)
     if not images or any(digest in image for image in images):
         return None
     pinned = ", ".join(_short(image) for image in images)
     return f"the Deployment's template still pins {pinned}, not {digest[:19]}..."
+
+
+def _template_images(deployment: Json) -> list[str]:
+    """The images the Deployment's pod template pins, one per container."""
+    template = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return [str(c.get("image") or "") for c in template.get("containers") or []]
 
 
 def _short(image: str) -> str:
@@ -192,10 +197,7 @@ def rollout_failure(
         if why:
             break
     meta, status = deployment.get("metadata") or {}, deployment.get("status") or {}
-    template = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
-    promoted = digest is None or any(
-        digest in (c.get("image") or "") for c in template.get("containers") or []
-    )
+    promoted = digest is None or any(digest in image for image in _template_images(deployment))
     current = promoted and status.get("observedGeneration", 0) >= meta.get("generation", 0)
     # The deadline missed while the registry was away is the registry's, not the version's.
     current = current and not (digest and held_by_registry(pods, events, digest))
