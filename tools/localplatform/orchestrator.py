@@ -276,18 +276,26 @@ class Platform:
     def _board_identity(self, kube: Kube, cp: ControlPlane, proc: ServiceProcess) -> None:
         say, api = self.console, cp.api()
         sa = f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/{dev_board.SERVICE_ACCOUNT}"
-        flux = self.flux
-        if flux is None:
-            raise RuntimeError("Flux is not running")
         with say.step(f"Flux's first apply of dev (ServiceAccount {NAMESPACE}/frontend)"):
-            try:
-                wait_for("the board's ServiceAccount", lambda: api.request("GET", sa)[0] == 200,
-                         90, alive=flux.alive)  # fmt: skip
-            except TimeoutError as exc:
-                raise TimeoutError(f"{exc}; Flux says: {flux.account()}") from None
+            self._wait_on_flux("the board's ServiceAccount",
+                               lambda: api.request("GET", sa)[0] == 200, 90)  # fmt: skip
         with say.step("board: the frontend with dev's `frontend` ServiceAccount (read-only Role)"):
             dev_board.board_kubeconfig(kube, cp, NAMESPACE, self.state / "board.kubeconfig")
             wait_for("board /readyz", lambda: answers(proc.url + "/readyz"), 60, alive=proc.alive)
+
+    def _wait_on_flux(
+        self, what: str, check: Callable[[], bool], timeout: float,
+        also_alive: Callable[[], bool] = lambda: True,
+    ) -> None:  # fmt: skip
+        """Wait for what Flux delivers: at once if a controller (or ALSO_ALIVE) exits, and on
+        a timeout with what Flux says (its objects' Ready conditions, its last errors)."""
+        flux = self.flux
+        if flux is None:
+            raise RuntimeError("Flux is not running")
+        try:
+            wait_for(what, check, timeout, alive=lambda: flux.alive() and also_alive())
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}; Flux says: {flux.account()}") from None
 
     def _wait_ready(self, proc: ServiceProcess, commit: str) -> None:
         real = self.node is not None
@@ -314,11 +322,7 @@ class Platform:
 
         with self.console.step(f"waiting for the board: dev, staging and prod Healthy, Flux "
                                f"Ready at {commit[:12]}"):  # fmt: skip
-            try:
-                wait_for("board: every environment Healthy", healthy, 300, alive=proc.alive)
-            except TimeoutError as exc:
-                account = self.flux.account() if self.flux else "not started"
-                raise TimeoutError(f"{exc}; Flux says: {account}") from None
+            self._wait_on_flux("board: every environment Healthy", healthy, 300, proc.alive)
         self.ready_s = self.console.elapsed()
 
     def start_runner(self) -> int:

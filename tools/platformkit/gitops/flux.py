@@ -215,7 +215,7 @@ class Flux:
         for short, controller in (("source", CONTROLLERS[0]), ("kustomize", CONTROLLERS[1])):
             health = self.ports[f"{short}-health"]
             self._wait(f"{controller} ready", controller,
-                       lambda port=health: _status(port, "/readyz") == 200,  # type: ignore[misc]
+                       lambda port=health: processes.http_get(port, "/readyz")[0] == 200,  # type: ignore[misc]
                        timeout)  # fmt: skip
         # The artifact server binds after /readyz answers. A file only our storage holds,
         # read back through the port, proves the server there is this controller's.
@@ -310,10 +310,6 @@ def _errors(log: str) -> list[str]:
         if isinstance(entry, dict) and entry.get("level") == "error":
             found.append(f"{entry.get('msg', '')}: {str(entry.get('error', ''))[:300]}")
     return found
-
-
-def _status(port: int, path: str) -> int:
-    return processes.http_get(port, path)[0]
 
 
 def ready_condition(obj: dict[str, Any]) -> dict[str, Any]:
